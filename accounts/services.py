@@ -1,0 +1,201 @@
+"""Account writes: registration, e-mail verification, login, passwords, sessions.
+
+Responses built on these never reveal whether an e-mail address has an account.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from .errors import AccountError, AuthFailed
+from .models import User
+from .signals import emit_security_event
+from .twofactor import totp_verify
+
+EMAIL_VERIFY_SALT = "accounts.verify-email"
+LOCKOUT_THRESHOLD = 10
+LOCKOUT_DURATION = timedelta(minutes=15)
+
+
+def _send(template: str, *, to: str, context: dict) -> None:
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def _validate_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), field="password", code="weak_password") from exc
+
+
+def email_verification_token(user: User) -> str:
+    return signing.dumps({"uid": user.pk, "email": user.email}, salt=EMAIL_VERIFY_SALT)
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, full_name: str = "", verified: bool = False) -> User | None:
+    """Create an account and e-mail a verification link.
+
+    When the address already has an account nothing is created and that account's owner is
+    told by e-mail instead, so the caller's response is the same either way. Returns the new
+    user, or None when the address was taken.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    _validate_password(password, User(email=email, full_name=full_name))
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        transaction.on_commit(lambda: _send("account_exists", to=email, context={"user": existing}))
+        return None
+    user = User.objects.create_user(email=email, password=password, full_name=full_name, email_verified=verified)
+    if not verified:
+        token = email_verification_token(user)
+        transaction.on_commit(lambda: _send("verify_email", to=email, context={"user": user, "token": token}))
+    emit_security_event(user=user, action="auth.registered")
+    return user
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFY_SALT,
+                             max_age=settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds())
+    except signing.BadSignature as exc:
+        raise AccountError("This verification link is invalid or has expired.", field="token",
+                           code="invalid_token") from exc
+    user = User.objects.select_for_update().filter(pk=data.get("uid"), email=data.get("email")).first()
+    if user is None:
+        raise AccountError("This verification link is invalid or has expired.", field="token", code="invalid_token")
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+        emit_security_event(user=user, action="auth.email_verified")
+    return user
+
+
+def user_authenticate(*, request, email: str, password: str, otp_code: str = "") -> User:
+    """Check credentials (and the second factor once enabled) for the token endpoint and portal.
+
+    Unknown address, wrong password and locked account all fail the same way.
+    """
+    email = (email or "").strip().lower()
+    candidate = User.objects.filter(email__iexact=email).first()
+    now = timezone.now()
+    if candidate is not None and candidate.locked_until and candidate.locked_until > now:
+        authenticate(request, email=email, password=password)  # same work, same timing
+        raise AuthFailed("No active account found with the given credentials.")
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        if candidate is not None:
+            _record_failed_login(candidate, request)
+        raise AuthFailed("No active account found with the given credentials.")
+    if not user.email_verified:
+        raise AccountError("Verify your e-mail address first; we sent you a link.", code="email_unverified",
+                           status_code=403)
+    if user.totp_enabled:
+        if not otp_code:
+            raise AuthFailed("Enter the code from your authenticator app.", code="otp_required", field="otp_code")
+        if not totp_verify(user=user, code=otp_code):
+            _record_failed_login(user, request)
+            raise AuthFailed("That code is not valid.", code="otp_invalid", field="otp_code")
+    if user.failed_login_count or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    return user
+
+
+def _record_failed_login(user: User, request) -> None:
+    count = user.failed_login_count + 1
+    locked_until = timezone.now() + LOCKOUT_DURATION if count >= LOCKOUT_THRESHOLD else None
+    User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=locked_until)
+    emit_security_event(user=user, action="auth.login_failed", ip=_ip(request), details={"count": count})
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def user_revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of the user (logout everywhere)."""
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    rows = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def user_change_password(*, user: User, current_password: str, new_password: str, ip: str | None = None) -> None:
+    if not user.check_password(current_password):
+        raise AccountError("The current password is not correct.", field="current_password",
+                           code="invalid_password")
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_revoke_refresh_tokens(user=user)
+    emit_security_event(user=user, action="auth.password_changed", ip=ip)
+
+
+def password_reset_request(*, email: str) -> None:
+    """E-mail a reset link if the address has an active account; silent otherwise."""
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    _send("password_reset", to=user.email, context={"user": user, "uid": uid, "token": token})
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    invalid = AccountError("This reset link is invalid or has expired.", field="token", code="invalid_token")
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError):
+        raise invalid from None
+    user = User.objects.select_for_update().filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise invalid
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "failed_login_count", "locked_until"])
+    user_revoke_refresh_tokens(user=user)
+    emit_security_event(user=user, action="auth.password_reset")
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    user.full_name = full_name.strip()
+    user.save(update_fields=["full_name"])
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Deactivate and minimize personal data; the row stays so history keeps its actor."""
+    user.is_active = False
+    user.full_name = ""
+    user.email = f"deleted-{user.pk}@invalid.certverify"
+    user.set_unusable_password()
+    user.totp_enabled = False
+    user.totp_secret_encrypted = ""
+    user.save(update_fields=["is_active", "full_name", "email", "password", "totp_enabled",
+                             "totp_secret_encrypted"])
+    user_revoke_refresh_tokens(user=user)
+    emit_security_event(user=user, action="auth.deactivated")

@@ -1,0 +1,99 @@
+"""One error shape for the whole API, and the base class of each app's domain error.
+
+Every error response body is::
+
+    {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}},
+     "request_id": "..."}
+
+`fields` is present for validation errors and maps field names (dotted for nested
+fields, `non_field_errors` for the whole object) to lists of messages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    """A business-rule violation raised by a service; the API maps it to a 4xx."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
+                 status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+
+    def as_fields(self) -> dict[str, list[str]]:
+        return {self.field or "non_field_errors": [self.message]}
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {"a.b": [messages]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def error_body(code: str, message: str, request=None, fields: dict | None = None) -> dict:
+    body: dict = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    if request is not None:
+        body["request_id"] = getattr(request, "request_id", None)
+    return body
+
+
+def api_exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, request, exc.as_fields()), status=exc.status_code
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        response.data = error_body("validation_error", "Some fields are invalid.", request, fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        message = detail if isinstance(detail, str) else str(detail)
+        if isinstance(detail, dict):  # e.g. simplejwt's {"detail": ..., "code": ...}
+            message = str(detail.get("detail", detail))
+            code = str(detail.get("code", code))
+        response.data = error_body(code, message, request)
+    return response
