@@ -7,7 +7,15 @@ from .models import BackupCode, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_active", "email_verified", "totp_enabled", "is_staff", "date_joined"]
+    list_display = [
+        "email",
+        "full_name",
+        "is_active",
+        "email_verified",
+        "totp_enabled",
+        "is_staff",
+        "date_joined",
+    ]
     list_filter = ["is_active", "email_verified", "totp_enabled", "is_staff", "is_superuser"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login", "totp_enabled", "failed_login_count", "locked_until"]

@@ -70,3 +70,6 @@ class BackupCode(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="uniq_backup_code")]
+
+    def __str__(self) -> str:
+        return f"backup code of {self.user_id} ({'used' if self.used_at else 'unused'})"

@@ -62,7 +62,9 @@ def user_register(*, email: str, password: str, full_name: str = "", verified: b
     if existing is not None:
         transaction.on_commit(lambda: _send("account_exists", to=email, context={"user": existing}))
         return None
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, email_verified=verified)
+    user = User.objects.create_user(
+        email=email, password=password, full_name=full_name, email_verified=verified
+    )
     if not verified:
         token = email_verification_token(user)
         transaction.on_commit(lambda: _send("verify_email", to=email, context={"user": user, "token": token}))
@@ -73,14 +75,18 @@ def user_register(*, email: str, password: str, full_name: str = "", verified: b
 @transaction.atomic
 def user_verify_email(*, token: str) -> User:
     try:
-        data = signing.loads(token, salt=EMAIL_VERIFY_SALT,
-                             max_age=settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds())
+        data = signing.loads(
+            token, salt=EMAIL_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds()
+        )
     except signing.BadSignature as exc:
-        raise AccountError("This verification link is invalid or has expired.", field="token",
-                           code="invalid_token") from exc
+        raise AccountError(
+            "This verification link is invalid or has expired.", field="token", code="invalid_token"
+        ) from exc
     user = User.objects.select_for_update().filter(pk=data.get("uid"), email=data.get("email")).first()
     if user is None:
-        raise AccountError("This verification link is invalid or has expired.", field="token", code="invalid_token")
+        raise AccountError(
+            "This verification link is invalid or has expired.", field="token", code="invalid_token"
+        )
     if not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
@@ -105,11 +111,14 @@ def user_authenticate(*, request, email: str, password: str, otp_code: str = "")
             _record_failed_login(candidate, request)
         raise AuthFailed("No active account found with the given credentials.")
     if not user.email_verified:
-        raise AccountError("Verify your e-mail address first; we sent you a link.", code="email_unverified",
-                           status_code=403)
+        raise AccountError(
+            "Verify your e-mail address first; we sent you a link.", code="email_unverified", status_code=403
+        )
     if user.totp_enabled:
         if not otp_code:
-            raise AuthFailed("Enter the code from your authenticator app.", code="otp_required", field="otp_code")
+            raise AuthFailed(
+                "Enter the code from your authenticator app.", code="otp_required", field="otp_code"
+            )
         if not totp_verify(user=user, code=otp_code):
             _record_failed_login(user, request)
             raise AuthFailed("That code is not valid.", code="otp_invalid", field="otp_code")
@@ -138,10 +147,13 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
 
 
 @transaction.atomic
-def user_change_password(*, user: User, current_password: str, new_password: str, ip: str | None = None) -> None:
+def user_change_password(
+    *, user: User, current_password: str, new_password: str, ip: str | None = None
+) -> None:
     if not user.check_password(current_password):
-        raise AccountError("The current password is not correct.", field="current_password",
-                           code="invalid_password")
+        raise AccountError(
+            "The current password is not correct.", field="current_password", code="invalid_password"
+        )
     _validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -195,7 +207,8 @@ def user_deactivate(*, user: User) -> None:
     user.set_unusable_password()
     user.totp_enabled = False
     user.totp_secret_encrypted = ""
-    user.save(update_fields=["is_active", "full_name", "email", "password", "totp_enabled",
-                             "totp_secret_encrypted"])
+    user.save(
+        update_fields=["is_active", "full_name", "email", "password", "totp_enabled", "totp_secret_encrypted"]
+    )
     user_revoke_refresh_tokens(user=user)
     emit_security_event(user=user, action="auth.deactivated")

@@ -32,7 +32,11 @@ def totp_begin_enrolment(*, user: User) -> dict:
     user.totp_secret_encrypted = encrypt_text(secret)
     user.save(update_fields=["totp_secret_encrypted"])
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER_NAME)
-    return {"secret": secret, "otpauth_uri": uri, "qr_svg_data_uri": segno.make(uri, error="m").svg_data_uri(scale=4)}
+    return {
+        "secret": secret,
+        "otpauth_uri": uri,
+        "qr_svg_data_uri": segno.make(uri, error="m").svg_data_uri(scale=4),
+    }
 
 
 def _matching_step(user: User, code: str) -> int | None:
@@ -55,8 +59,9 @@ def totp_confirm_enrolment(*, user: User, code: str, ip: str | None = None) -> l
         raise AccountError("Two-factor authentication is already enabled.", code="totp_already_enabled")
     step = _matching_step(user, code)
     if step is None:
-        raise AccountError("That code is not valid. Check your authenticator app's clock.", field="code",
-                           code="otp_invalid")
+        raise AccountError(
+            "That code is not valid. Check your authenticator app's clock.", field="code", code="otp_invalid"
+        )
     user.totp_enabled = True
     user.totp_last_used_step = step
     user.save(update_fields=["totp_enabled", "totp_last_used_step"])
@@ -81,9 +86,9 @@ def totp_verify(*, user: User, code: str) -> bool:
         user.totp_last_used_step = step
         user.save(update_fields=["totp_last_used_step"])
         return True
-    used = BackupCode.objects.filter(user=user, code_hash=_hash_code(code or ""), used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
+    used = BackupCode.objects.filter(
+        user=user, code_hash=_hash_code(code or ""), used_at__isnull=True
+    ).update(used_at=timezone.now())
     return used == 1
 
 

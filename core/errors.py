@@ -25,8 +25,14 @@ class DomainError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 status_code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        status_code: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -69,9 +75,7 @@ def error_body(code: str, message: str, request=None, fields: dict | None = None
 def api_exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, DomainError):
-        return Response(
-            error_body(exc.code, exc.message, request, exc.as_fields()), status=exc.status_code
-        )
+        return Response(error_body(exc.code, exc.message, request, exc.as_fields()), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -48,8 +48,12 @@ def _check_storage() -> None:
     default_storage.delete(name)
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker,
-          "storage": _check_storage}
+CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "broker": _check_broker,
+    "storage": _check_storage,
+}
 
 
 @never_cache

@@ -45,7 +45,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if not request.path.startswith(("/api/docs", "/admin/")):
-            response.headers.setdefault("Content-Security-Policy", getattr(
-                settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY))
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY),
+            )
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

@@ -5,8 +5,18 @@ from __future__ import annotations
 from .models import AuditEvent
 
 
-def audit_record(*, action: str, organization=None, actor=None, actor_api_key=None, ip: str | None = None,
-                 target=None, target_type: str = "", target_id: str = "", details: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    action: str,
+    organization=None,
+    actor=None,
+    actor_api_key=None,
+    ip: str | None = None,
+    target=None,
+    target_type: str = "",
+    target_id: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
@@ -22,7 +32,10 @@ def audit_record(*, action: str, organization=None, actor=None, actor_api_key=No
     )
 
 
-def audit_by(actor, *, action: str, organization=None, target=None, details: dict | None = None) -> AuditEvent:
+def audit_by(
+    actor, *, action: str, organization=None, target=None, details: dict | None = None
+) -> AuditEvent:
     """Record an action done by an `Actor`."""
-    return audit_record(action=action, organization=organization, target=target, details=details,
-                        **actor.audit_fields())
+    return audit_record(
+        action=action, organization=organization, target=target, details=details, **actor.audit_fields()
+    )

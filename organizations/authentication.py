@@ -53,8 +53,8 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header.startswith(self.keyword + " "):
             return None
-        key = header[len(self.keyword) + 1:].strip()
-        parts = key.split("_")
+        key = header[len(self.keyword) + 1 :].strip()
+        parts = key.split("_", 2)
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
             raise exceptions.AuthenticationFailed("Invalid API key.")
         api_key = (
@@ -79,5 +79,9 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Api-Key cvk_<prefix>_<secret>`"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key cvk_<prefix>_<secret>`",
+        }

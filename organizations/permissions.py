@@ -35,6 +35,11 @@ class ActorMixin:
 class NestedInOrganizationMixin(ActorMixin):
     """For routes under /organizations/{organization_slug}/…: resolves and checks the organization."""
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Resolve tenancy before anything reads the body: an outsider gets 404, not a 400.
+        self.get_organization()
+
     def get_organization(self) -> Organization:
         if not hasattr(self, "_organization"):
             self._organization = organization_get_for_actor(

@@ -15,5 +15,10 @@ def record_security_event(sender, user, action, ip=None, details=None, **kwargs)
 
 @receiver(user_logged_in)
 def record_portal_login(sender, request, user, **kwargs):
-    audit_record(action="auth.login", actor=user, ip=request.META.get("REMOTE_ADDR") if request else None,
-                 target=user, details={"via": "portal"})
+    audit_record(
+        action="auth.login",
+        actor=user,
+        ip=request.META.get("REMOTE_ADDR") if request else None,
+        target=user,
+        details={"via": "portal"},
+    )

@@ -35,19 +35,22 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organization_create(*, actor: Actor, name: str, slug: str = "", country: str = "", website: str = "",
-                        domain: str = "") -> Organization:
+def organization_create(
+    *, actor: Actor, name: str, slug: str = "", country: str = "", website: str = "", domain: str = ""
+) -> Organization:
     """Create an organization; the creating person becomes its owner."""
     if actor.user is None:
-        raise OrganizationError("Only a signed-in person can create an organization.", code="person_required",
-                                status_code=403)
+        raise OrganizationError(
+            "Only a signed-in person can create an organization.", code="person_required", status_code=403
+        )
     slug = slug or _unique_slug(name)
     if Organization.objects.filter(slug=slug).exists():
         raise OrganizationError("This slug is taken.", field="slug", code="slug_taken")
     try:
         with transaction.atomic():
-            org = Organization.objects.create(name=name.strip(), slug=slug, country=country.upper(),
-                                              website=website, domain=domain)
+            org = Organization.objects.create(
+                name=name.strip(), slug=slug, country=country.upper(), website=website, domain=domain
+            )
     except IntegrityError as exc:  # lost a race for the slug
         raise OrganizationError("This slug is taken.", field="slug", code="slug_taken") from exc
     Membership.objects.create(user=actor.user, organization=org, role=Role.OWNER)
@@ -63,8 +66,13 @@ def organization_update(*, actor: Actor, organization: Organization, **fields) -
         setattr(organization, key, fields[key].upper() if key == "country" else fields[key])
     if changed:
         organization.save(update_fields=changed)
-        audit_by(actor, action="organization.updated", organization=organization, target=organization,
-                 details={"fields": changed})
+        audit_by(
+            actor,
+            action="organization.updated",
+            organization=organization,
+            target=organization,
+            details={"fields": changed},
+        )
     return organization
 
 
@@ -82,8 +90,12 @@ def _check_can_grant(actor: Actor, organization: Organization, role: str) -> Non
     """Owners manage owners; admins manage everyone below owner."""
     needed = Role.OWNER if role == Role.OWNER else Role.ADMIN
     if not actor.has_role(organization, needed):
-        raise OrganizationError(f"Only an {needed} can grant or change the {role} role.", field="role",
-                                code="role_forbidden", status_code=403)
+        raise OrganizationError(
+            f"Only an {needed} can grant or change the {role} role.",
+            field="role",
+            code="role_forbidden",
+            status_code=403,
+        )
 
 
 @transaction.atomic
@@ -96,13 +108,20 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_by(actor, action="membership.role_changed", organization=organization, target=membership,
-             details={"user": membership.user.email, "from": old, "to": role})
+    audit_by(
+        actor,
+        action="membership.role_changed",
+        organization=organization,
+        target=membership,
+        details={"user": membership.user.email, "from": old, "to": role},
+    )
     return membership
 
 
 def _ensure_another_owner(membership: Membership) -> None:
-    owners = Membership.objects.select_for_update().filter(organization=membership.organization, role=Role.OWNER)
+    owners = Membership.objects.select_for_update().filter(
+        organization=membership.organization, role=Role.OWNER
+    )
     if owners.exclude(pk=membership.pk).count() == 0:
         raise OrganizationError("An organization needs at least one owner.", field="role", code="last_owner")
 
@@ -114,8 +133,13 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
         _check_can_grant(actor, organization, membership.role)
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
-    audit_by(actor, action="membership.removed", organization=organization, target=membership,
-             details={"user": membership.user.email, "role": membership.role})
+    audit_by(
+        actor,
+        action="membership.removed",
+        organization=organization,
+        target=membership,
+        details={"user": membership.user.email, "role": membership.role},
+    )
     membership.delete()
 
 
@@ -129,15 +153,25 @@ def invitation_create(*, actor: Actor, organization: Organization, email: str, r
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise OrganizationError("This person is already a member.", field="email", code="already_member")
-    organization.invitations.filter(email__iexact=email, accepted_at__isnull=True,
-                                    revoked_at__isnull=True).update(revoked_at=timezone.now())
+    organization.invitations.filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        organization=organization, email=email, role=role, token_hash=_hash_token(token),
-        invited_by=actor.user, expires_at=timezone.now() + settings.INVITATION_TTL,
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=_hash_token(token),
+        invited_by=actor.user,
+        expires_at=timezone.now() + settings.INVITATION_TTL,
     )
-    audit_by(actor, action="invitation.created", organization=organization, target=invitation,
-             details={"email": email, "role": role})
+    audit_by(
+        actor,
+        action="invitation.created",
+        organization=organization,
+        target=invitation,
+        details={"email": email, "role": role},
+    )
     context = {"invitation": invitation, "token": token, "site_url": settings.SITE_URL}
     subject = render_to_string("emails/invitation_subject.txt", context).strip()
     body = render_to_string("emails/invitation.txt", context)
@@ -156,12 +190,15 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
 
 def _pending_invitation(token: str) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update().select_related("organization")
-        .filter(token_hash=_hash_token(token or "")).first()
+        Invitation.objects.select_for_update()
+        .select_related("organization")
+        .filter(token_hash=_hash_token(token or ""))
+        .first()
     )
     if invitation is None or invitation.status != "pending" or not invitation.organization.is_active:
-        raise OrganizationError("This invitation is invalid, expired or already used.", field="token",
-                                code="invalid_invitation")
+        raise OrganizationError(
+            "This invitation is invalid, expired or already used.", field="token", code="invalid_invitation"
+        )
     return invitation
 
 
@@ -170,8 +207,12 @@ def invitation_accept(*, user, token: str, ip: str | None = None) -> Membership:
     """An existing, signed-in user accepts; the invitation must be for their address."""
     invitation = _pending_invitation(token)
     if invitation.email.lower() != user.email.lower():
-        raise OrganizationError("This invitation was sent to a different e-mail address.", field="token",
-                                code="invitation_email_mismatch", status_code=403)
+        raise OrganizationError(
+            "This invitation was sent to a different e-mail address.",
+            field="token",
+            code="invitation_email_mismatch",
+            status_code=403,
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
     )
@@ -181,19 +222,30 @@ def invitation_accept(*, user, token: str, ip: str | None = None) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_by(Actor(user=user, ip=ip), action="invitation.accepted", organization=invitation.organization,
-             target=membership, details={"role": membership.role})
+    audit_by(
+        Actor(user=user, ip=ip),
+        action="invitation.accepted",
+        organization=invitation.organization,
+        target=membership,
+        details={"role": membership.role},
+    )
     return membership
 
 
 @transaction.atomic
-def invitation_register(*, token: str, password: str, full_name: str = "", ip: str | None = None) -> Membership:
+def invitation_register(
+    *, token: str, password: str, full_name: str = "", ip: str | None = None
+) -> Membership:
     """A new person accepts by creating an account; the link proves the e-mail address."""
     invitation = _pending_invitation(token)
     user = user_register(email=invitation.email, password=password, full_name=full_name, verified=True)
     if user is None:
-        raise OrganizationError("An account already uses this address: sign in and accept the invitation.",
-                                field="token", code="account_exists", status_code=409)
+        raise OrganizationError(
+            "An account already uses this address: sign in and accept the invitation.",
+            field="token",
+            code="account_exists",
+            status_code=409,
+        )
     return invitation_accept(user=user, token=token, ip=ip)
 
 
@@ -204,10 +256,21 @@ def api_key_create(*, actor: Actor, organization: Organization, name: str, role:
         raise OrganizationError("An API key cannot be an owner.", field="role", code="role_forbidden")
     _check_can_grant(actor, organization, role)
     full, prefix, key_hash = generate_key()
-    key = APIKey.objects.create(organization=organization, name=name.strip(), prefix=prefix, key_hash=key_hash,
-                                role=role, created_by=actor.user)
-    audit_by(actor, action="api_key.created", organization=organization, target=key,
-             details={"name": key.name, "prefix": prefix, "role": role})
+    key = APIKey.objects.create(
+        organization=organization,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=key_hash,
+        role=role,
+        created_by=actor.user,
+    )
+    audit_by(
+        actor,
+        action="api_key.created",
+        organization=organization,
+        target=key,
+        details={"name": key.name, "prefix": prefix, "role": role},
+    )
     return key, full
 
 
@@ -216,6 +279,11 @@ def api_key_revoke(*, actor: Actor, api_key: APIKey) -> APIKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_by(actor, action="api_key.revoked", organization=api_key.organization, target=api_key,
-                 details={"prefix": api_key.prefix})
+        audit_by(
+            actor,
+            action="api_key.revoked",
+            organization=api_key.organization,
+            target=api_key,
+            details={"prefix": api_key.prefix},
+        )
     return api_key

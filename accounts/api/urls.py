@@ -11,7 +11,11 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="auth-me"),
     path("password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
-    path("password/reset/confirm/", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
+    path(
+        "password/reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("2fa/setup/", views.TOTPSetupView.as_view(), name="auth-2fa-setup"),
     path("2fa/confirm/", views.TOTPConfirmView.as_view(), name="auth-2fa-confirm"),
     path("2fa/disable/", views.TOTPDisableView.as_view(), name="auth-2fa-disable"),

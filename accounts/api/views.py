@@ -85,11 +85,13 @@ class LogoutView(APIView):
         try:
             token = RefreshToken(data.validated_data["refresh"])
         except TokenError as exc:
-            raise AccountError("This refresh token is invalid or already used.", field="refresh",
-                               code="token_not_valid") from exc
+            raise AccountError(
+                "This refresh token is invalid or already used.", field="refresh", code="token_not_valid"
+            ) from exc
         if str(token.get("user_id")) != str(request.user.pk):
-            raise AccountError("This refresh token is invalid or already used.", field="refresh",
-                               code="token_not_valid")
+            raise AccountError(
+                "This refresh token is invalid or already used.", field="refresh", code="token_not_valid"
+            )
         token.blacklist()
         emit_security_event(user=request.user, action="auth.logout", ip=_ip(request))
         return Response(status=status.HTTP_205_RESET_CONTENT)
@@ -157,8 +159,9 @@ class TOTPConfirmView(APIView):
         data = s.TOTPConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():
-            codes = twofactor.totp_confirm_enrolment(user=request.user, code=data.validated_data["code"],
-                                                     ip=_ip(request))
+            codes = twofactor.totp_confirm_enrolment(
+                user=request.user, code=data.validated_data["code"], ip=_ip(request)
+            )
         return Response({"backup_codes": codes})
 
 

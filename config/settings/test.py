@@ -1,7 +1,9 @@
 """Test settings: the same code path; services are chosen by the same variables."""
 
+import os
+
 from .base import *  # noqa: F401,F403
-from .base import LOGGING, env
+from .base import CACHES, LOGGING, REDIS_URL, env
 
 DEBUG = False
 WEBHOOKS_ALLOW_LOOPBACK = True
@@ -11,6 +13,15 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"
 # Throttles are exercised by dedicated tests which set their own rates.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
-    k: "10000/min" for k in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
+    k: "10000/min"
+    for k in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
 }
 CHAIN_CONFIRMATIONS = 1
+# Tests run eagerly; tests marked `worker` switch to the real broker and a real worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+
+# pytest-xdist workers share one Redis: give each its own database so cache clears don't collide.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _xdist.startswith("gw"):
+    _db = 1 + int(_xdist[2:])
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}"

@@ -124,8 +124,13 @@ class Extracted:
 
     def field_value(self, name: str) -> str | None:
         """Best available value of a document field: the QR's signed value, then the reading."""
-        qr_map = {"credential_id": "cid", "recipient_name": "name", "title": "title",
-                  "issue_date": "issued", "expiry_date": "expires"}
+        qr_map = {
+            "credential_id": "cid",
+            "recipient_name": "name",
+            "title": "title",
+            "issue_date": "issued",
+            "expiry_date": "expires",
+        }
         if self.qr and name in qr_map and self.qr.fields.get(qr_map[name]):
             return str(self.qr.fields[qr_map[name]])
         if self.vision:

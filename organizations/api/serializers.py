@@ -63,9 +63,26 @@ class APIKeySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = APIKey
-        fields = ["id", "name", "prefix", "role", "is_active", "created_by", "created_at", "last_used_at",
-                  "revoked_at"]
-        read_only_fields = ["id", "prefix", "is_active", "created_by", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "role",
+            "is_active",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+        read_only_fields = [
+            "id",
+            "prefix",
+            "is_active",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
         extra_kwargs = {"role": {"default": Role.ISSUER}}
 
 
@@ -82,6 +99,15 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "created_at", "action", "actor", "actor_api_key", "target_type", "target_id", "ip",
-                  "details"]
+        fields = [
+            "id",
+            "created_at",
+            "action",
+            "actor",
+            "actor_api_key",
+            "target_type",
+            "target_id",
+            "ip",
+            "details",
+        ]
         read_only_fields = fields

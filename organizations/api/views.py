@@ -1,11 +1,11 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organizations import selectors, services
+from organizations.models import APIKey, AuditEvent, Invitation, Membership
 from organizations.permissions import ActorMixin, NestedInOrganizationMixin
 from organizations.roles import Role
 
@@ -30,21 +30,31 @@ class OrganizationViewSet(ActorMixin, viewsets.ModelViewSet):
         return {**super().get_serializer_context(), "actor": self.actor}
 
     def get_object(self):
-        return selectors.organization_get_for_actor(self.actor, self.kwargs["slug"], minimum=self.minimum_role())
+        return selectors.organization_get_for_actor(
+            self.actor, self.kwargs["slug"], minimum=self.minimum_role()
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.organization_create(actor=self.actor, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        services.organization_update(actor=self.actor, organization=serializer.instance,
-                                     **serializer.validated_data)
+        services.organization_update(
+            actor=self.actor, organization=serializer.instance, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.organization_deactivate(actor=self.actor, organization=instance)
 
 
-class MemberViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class MemberViewSet(
+    NestedInOrganizationMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Membership.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.MemberSerializer
     minimum_roles = {"update": Role.ADMIN, "partial_update": Role.ADMIN, "destroy": Role.VIEWER}
 
@@ -52,15 +62,25 @@ class MemberViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.Ret
         return selectors.memberships_for_organization(self.get_organization())
 
     def perform_update(self, serializer):
-        services.membership_change_role(actor=self.actor, membership=serializer.instance,
-                                        role=serializer.validated_data.get("role", serializer.instance.role))
+        services.membership_change_role(
+            actor=self.actor,
+            membership=serializer.instance,
+            role=serializer.validated_data.get("role", serializer.instance.role),
+        )
 
     def perform_destroy(self, instance):
         services.membership_remove(actor=self.actor, membership=instance)
 
 
-class InvitationViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.CreateModelMixin,
-                        mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class InvitationViewSet(
+    NestedInOrganizationMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Invitation.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.InvitationSerializer
     default_minimum_role = Role.ADMIN
 
@@ -76,10 +96,17 @@ class InvitationViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins
         services.invitation_revoke(actor=self.actor, invitation=instance)
 
 
-class APIKeyViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.CreateModelMixin,
-                    mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class APIKeyViewSet(
+    NestedInOrganizationMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """API keys act for the organization with a role; DELETE revokes (the row stays for audit)."""
 
+    queryset = APIKey.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.APIKeySerializer
     default_minimum_role = Role.ADMIN
 
@@ -90,8 +117,9 @@ class APIKeyViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.Cre
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key, secret = services.api_key_create(actor=self.actor, organization=self.get_organization(),
-                                              **serializer.validated_data)
+        key, secret = services.api_key_create(
+            actor=self.actor, organization=self.get_organization(), **serializer.validated_data
+        )
         data = s.APIKeySerializer(key).data | {"key": secret}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -101,6 +129,7 @@ class APIKeyViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, mixins.Cre
 
 
 class AuditEventViewSet(NestedInOrganizationMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = AuditEvent.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.AuditEventSerializer
     filterset_fields = ["action"]
 
@@ -115,8 +144,9 @@ class InvitationAcceptView(ActorMixin, APIView):
             raise Http404
         data = s.InvitationTokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.invitation_accept(user=self.actor.user, token=data.validated_data["token"],
-                                                ip=self.actor.ip)
+        membership = services.invitation_accept(
+            user=self.actor.user, token=data.validated_data["token"], ip=self.actor.ip
+        )
         return Response(s.MemberSerializer(membership).data | {"organization": membership.organization.slug})
 
 

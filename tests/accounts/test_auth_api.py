@@ -20,13 +20,17 @@ def _token_from_mail(pattern: str) -> str:
 
 
 def _register_and_verify(client, email="ada@example.com") -> None:
-    response = client.post("/api/v1/auth/register/", {"email": email, "password": PASSWORD, "full_name": "Ada"})
+    response = client.post(
+        "/api/v1/auth/register/", {"email": email, "password": PASSWORD, "full_name": "Ada"}
+    )
     assert response.status_code == 202
     token = _token_from_mail(r"token=(\S+)")
     assert client.post("/api/v1/auth/verify-email/", {"token": token}).status_code == 200
 
 
-def test_register_verify_login_refresh_logout_then_old_refresh_is_refused(api_client, django_capture_on_commit_callbacks):
+def test_register_verify_login_refresh_logout_then_old_refresh_is_refused(
+    api_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(
             "/api/v1/auth/register/", {"email": "Ada@Example.com", "password": PASSWORD, "full_name": "Ada L"}
@@ -63,11 +67,17 @@ def test_register_verify_login_refresh_logout_then_old_refresh_is_refused(api_cl
     assert AuditEvent.objects.filter(actor=user, action="auth.login").exists()
 
 
-def test_registering_a_taken_address_answers_the_same_and_mails_the_owner(api_client, django_capture_on_commit_callbacks):
+def test_registering_a_taken_address_answers_the_same_and_mails_the_owner(
+    api_client, django_capture_on_commit_callbacks
+):
     UserFactory(email="taken@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        taken = api_client.post("/api/v1/auth/register/", {"email": "taken@example.com", "password": PASSWORD})
-        fresh = api_client.post("/api/v1/auth/register/", {"email": "fresh@example.com", "password": PASSWORD})
+        taken = api_client.post(
+            "/api/v1/auth/register/", {"email": "taken@example.com", "password": PASSWORD}
+        )
+        fresh = api_client.post(
+            "/api/v1/auth/register/", {"email": "fresh@example.com", "password": PASSWORD}
+        )
     assert taken.status_code == fresh.status_code == 202
     assert taken.json() == fresh.json()
     assert User.objects.filter(email="taken@example.com").count() == 1
@@ -76,8 +86,12 @@ def test_registering_a_taken_address_answers_the_same_and_mails_the_owner(api_cl
 
 def test_wrong_password_and_unknown_email_fail_identically(api_client):
     UserFactory(email="known@example.com")
-    wrong = api_client.post("/api/v1/auth/token/", {"email": "known@example.com", "password": "nope-nope-nope"})
-    unknown = api_client.post("/api/v1/auth/token/", {"email": "ghost@example.com", "password": "nope-nope-nope"})
+    wrong = api_client.post(
+        "/api/v1/auth/token/", {"email": "known@example.com", "password": "nope-nope-nope"}
+    )
+    unknown = api_client.post(
+        "/api/v1/auth/token/", {"email": "ghost@example.com", "password": "nope-nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     wrong_body, unknown_body = wrong.json(), unknown.json()
     wrong_body.pop("request_id"), unknown_body.pop("request_id")
@@ -91,14 +105,17 @@ def test_password_reset_does_not_reveal_accounts_and_resets(api_client):
     assert a.status_code == b.status_code == 202 and a.json() == b.json()
     assert len(mail.outbox) == 1
     uid, token = re.search(r'uid "([^"]+)", token "([^"]+)"', mail.outbox[0].body).groups()
-    response = api_client.post("/api/v1/auth/password/reset/confirm/",
-                               {"uid": uid, "token": token, "new_password": NEW_PASSWORD})
+    response = api_client.post(
+        "/api/v1/auth/password/reset/confirm/", {"uid": uid, "token": token, "new_password": NEW_PASSWORD}
+    )
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     # The link works once.
-    again = api_client.post("/api/v1/auth/password/reset/confirm/",
-                            {"uid": uid, "token": token, "new_password": NEW_PASSWORD + "x"})
+    again = api_client.post(
+        "/api/v1/auth/password/reset/confirm/",
+        {"uid": uid, "token": token, "new_password": NEW_PASSWORD + "x"},
+    )
     assert again.status_code == 400 and again.json()["error"]["fields"]["token"]
 
 
@@ -107,8 +124,9 @@ def test_password_change_invalidates_every_refresh_token(api_client):
     first = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()
     second = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()
     client = auth_client(user)
-    response = client.post("/api/v1/auth/password/change/",
-                           {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    response = client.post(
+        "/api/v1/auth/password/change/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert response.status_code == 200
     for pair in (first, second):
         assert api_client.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}).status_code == 401
@@ -147,7 +165,9 @@ def test_two_factor_enrolment_then_token_requires_a_code_once(api_client):
 
     no_code = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD})
     assert no_code.status_code == 401 and no_code.json()["error"]["code"] == "otp_required"
-    bad = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "123456"})
+    bad = api_client.post(
+        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "123456"}
+    )
     assert bad.status_code == 401
     backup = {"email": user.email, "password": PASSWORD, "otp_code": backup_codes[0]}
     assert api_client.post("/api/v1/auth/token/", backup).status_code == 200
@@ -172,8 +192,10 @@ def test_login_is_throttled_with_retry_after(api_client, settings):
     original = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = rates
     try:
-        codes = [api_client.post("/api/v1/auth/token/", {"email": "x@example.com", "password": "y"}).status_code
-                 for _ in range(4)]
+        codes = [
+            api_client.post("/api/v1/auth/token/", {"email": "x@example.com", "password": "y"}).status_code
+            for _ in range(4)
+        ]
         assert codes[-1] == 429
         response = api_client.post("/api/v1/auth/token/", {"email": "x@example.com", "password": "y"})
         assert int(response["Retry-After"]) > 0
@@ -183,8 +205,9 @@ def test_login_is_throttled_with_retry_after(api_client, settings):
 
 def test_me_patch_changes_only_the_name(user):
     client = auth_client(user)
-    response = client.patch("/api/v1/auth/me/", {"full_name": "New Name", "email": "evil@example.com",
-                                                 "email_verified": False})
+    response = client.patch(
+        "/api/v1/auth/me/", {"full_name": "New Name", "email": "evil@example.com", "email_verified": False}
+    )
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.full_name == "New Name" and user.email != "evil@example.com" and user.email_verified

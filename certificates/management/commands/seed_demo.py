@@ -1,0 +1,62 @@
+"""Demo data: an organization, one user per role, and sample certificates. Safe to run twice."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from organizations.models import Membership, Organization
+from organizations.roles import Role
+
+DEMO_PASSWORD = "CertVerify-demo-2026"
+DEMO_ORG = {
+    "slug": "demo-university",
+    "name": "Demo University",
+    "country": "DE",
+    "website": "https://demo-university.example",
+}
+DEMO_USERS = [
+    ("owner@demo.certverify.test", "Olivia Owner", Role.OWNER),
+    ("admin@demo.certverify.test", "Adam Admin", Role.ADMIN),
+    ("issuer@demo.certverify.test", "Isla Issuer", Role.ISSUER),
+    ("viewer@demo.certverify.test", "Victor Viewer", Role.VIEWER),
+]
+SUPERUSER = ("superuser@demo.certverify.test", "Sam Superuser")
+
+
+class Command(BaseCommand):
+    help = "Create demo data (organization, users of each role, sample certificates)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        org, _ = Organization.objects.update_or_create(
+            slug=DEMO_ORG["slug"], defaults={**DEMO_ORG, "is_verified": True}
+        )
+        for email, name, role in DEMO_USERS:
+            user = self._user(email, name)
+            Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
+        admin = self._user(*SUPERUSER)
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+        issued = self._certificates(org)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug}); {issued} certificates.")
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, _name, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<7} {email}")
+        self.stdout.write(f"  admin   {SUPERUSER[0]}  (Django admin at /admin/)")
+
+    def _user(self, email: str, name: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, full_name=name, email_verified=True
+            )
+        return user
+
+    def _certificates(self, org) -> int:
+        try:
+            from certificates.demo import seed_certificates
+        except ImportError:  # certificates not available yet
+            return 0
+        return seed_certificates(org)

@@ -1,0 +1,54 @@
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_liveness_is_ok():
+    assert Client().get("/health/live").json() == {"status": "ok"}
+
+
+def test_readiness_checks_each_dependency():
+    response = Client().get("/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body["checks"]) == {"database", "cache", "broker", "storage"}
+    assert body["failed"] == []
+
+
+def test_readiness_names_the_failed_dependency_with_503(monkeypatch):
+    from core import health
+
+    def broken():
+        raise ConnectionError("cache is down")
+
+    monkeypatch.setitem(health.CHECKS, "cache", broken)
+    response = Client().get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["cache"]
+
+
+def test_request_id_is_accepted_or_generated_and_echoed():
+    assert Client().get("/health/live", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+    generated = Client().get("/health/live", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
+    assert generated != "bad id with spaces" and len(generated) == 32
+
+
+def test_openapi_schema_and_offline_docs_are_served():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/auth/token/" in paths and "/api/v1/organizations/{organization_slug}/members/" in paths
+    docs = Client().get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content and b"cdn" not in docs.content.lower()
+
+
+def test_unknown_api_route_uses_json_404():
+    response = Client().get("/api/v1/nope/")
+    assert response.status_code == 404
+
+
+def test_portal_pages_carry_a_content_security_policy():
+    response = Client().get("/health/live")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
