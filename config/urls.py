@@ -7,11 +7,16 @@ from core import health
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("", include("organizations.api.urls")),
+    path("webhooks/", include("webhooks.api.urls")),
+    path("", include("certificates.api.urls")),
+    path("", include("verification.api.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),
+    path("verify/", include("verification.urls")),
+    path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -35,6 +35,8 @@ PUBLIC_OR_PERSONAL_ROUTES = {
     "/api/v1/invitations/register/",
 }
 PUBLIC_PREFIXES = ("/api/v1/public/",)
+# (method, path) open to anyone by design: submitting a certificate for verification.
+OPEN_ACTIONS = {("POST", "/api/v1/verifications/")}
 
 
 @dataclass
@@ -100,3 +102,73 @@ def path_values(path: str, callback, world: VictimWorld) -> dict[str, str]:
 
 
 __all__ = ["build_victim_world", "path_values", "PUBLIC_OR_PERSONAL_ROUTES", "PUBLIC_PREFIXES", "Membership"]
+
+
+def _certificates_and_verifications(world: VictimWorld) -> None:
+    import datetime as dt
+
+    from certificates.models import CertificateTemplate, IssuanceBatch
+    from certificates.services import certificate_issue
+    from organizations.access import Actor
+    from verification.models import VerificationRequest
+
+    owner = world.objects["organizations.Membership"].user
+    certificate = certificate_issue(
+        actor=Actor(user=owner),
+        organization=world.org,
+        recipient_name="Victor Victim",
+        title="Secret Programme",
+        issue_date=dt.date(2026, 1, 5),
+    )
+    world.objects["certificates.Certificate"] = certificate
+    world.markers["credential_id"] = certificate.credential_id
+    world.markers["recipient"] = "Victor Victim"
+    world.objects["certificates.CertificateTemplate"] = CertificateTemplate.objects.create(
+        organization=world.org, name="Victim template"
+    )
+    world.objects["certificates.IssuanceBatch"] = IssuanceBatch.objects.create(
+        organization=world.org, file="batches/victim.csv", file_sha256="2" * 64, total_rows=1
+    )
+    world.objects["verification.VerificationRequest"] = VerificationRequest.objects.create(
+        access_token="victim-token",
+        organization=world.org,
+        certificate=certificate,
+        status="completed",
+        verdict="authentic",
+        score=99,
+    )
+
+
+EXTENSIONS.append(_certificates_and_verifications)
+
+
+def _webhooks(world: VictimWorld) -> None:
+    from core.crypto import encrypt_text
+    from webhooks.models import Delivery, Endpoint, Event
+    from webhooks.signing import secret_generate
+
+    endpoint = Endpoint.objects.create(
+        organization=world.org,
+        url="https://hooks.victim-university.example/certverify",
+        description="Victim receiver",
+        event_types=["certificate.issued"],
+        secret_encrypted=encrypt_text(secret_generate()),
+    )
+    event = Event.objects.create(organization=world.org, type="certificate.issued", data={"victim": True})
+    delivery = Delivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        attempt_number=1,
+        schedule_step=0,
+        status="failed",
+        response_excerpt="x",
+    )
+    world.objects.update(
+        {"webhooks.Endpoint": endpoint, "webhooks.Event": event, "webhooks.Delivery": delivery}
+    )
+    world.markers.update(
+        {"webhook url": endpoint.url, "webhook-id": event.message_id, "delivery_id": str(delivery.pk)}
+    )
+
+
+EXTENSIONS.append(_webhooks)

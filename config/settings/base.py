@@ -75,7 +75,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -126,7 +130,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE: dict = {
+    "anchor-pending-certificates": {
+        "task": "certificates.anchor_pending_certificates",
+        "schedule": timedelta(minutes=10),
+    },
+    "confirm-anchors": {"task": "certificates.confirm_anchors", "schedule": timedelta(minutes=1)},
+    "reap-stale-verifications": {
+        "task": "verification.tasks.reap_stale_verifications",
+        "schedule": timedelta(minutes=5),
+    },
+    "purge-old-uploads": {"task": "verification.tasks.purge_old_uploads", "schedule": timedelta(hours=6)},
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
+}
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -266,8 +283,12 @@ CHAIN_RPC_URL_SECONDARY = env.str("CHAIN_RPC_URL_SECONDARY", default="")
 CHAIN_PRIVATE_KEY = env.str("CHAIN_PRIVATE_KEY", default="")
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
 ANCHOR_BATCH_SIZE = env.int("ANCHOR_BATCH_SIZE", default=500)
+ANCHOR_STUCK_AFTER_SECONDS = env.int("ANCHOR_STUCK_AFTER_SECONDS", default=600)
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=15.0)  # hard deadline per attempt
+WEBHOOKS_CLAIM_SECONDS = env.float("WEBHOOKS_CLAIM_SECONDS", default=60.0)  # must exceed WEBHOOKS_TIMEOUT
 
 # --- Fraud pipeline -------------------------------------------------------------------------
 FRAUD_AUTHENTIC_THRESHOLD = env.int("FRAUD_AUTHENTIC_THRESHOLD", default=80)

@@ -1,0 +1,153 @@
+from rest_framework import serializers
+
+from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch
+from certificates.rendering import layout_schema_errors
+
+
+class AnchorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Anchor
+        fields = ["status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error"]
+        read_only_fields = fields
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    """Read shape. Status, hashes, proofs and the organization are never writable."""
+
+    organization = serializers.CharField(source="organization.slug", read_only=True)
+    status = serializers.CharField(source="effective_status", read_only=True)
+    anchor = AnchorSerializer(read_only=True)
+    url = serializers.CharField(source="public_url", read_only=True)
+    supersedes = serializers.CharField(source="supersedes.credential_id", read_only=True, default=None)
+    image_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "credential_id",
+            "organization",
+            "external_id",
+            "recipient_name",
+            "recipient_email",
+            "title",
+            "issue_date",
+            "expiry_date",
+            "grade",
+            "metadata",
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "supersedes",
+            "content_hash",
+            "url",
+            "image_url",
+            "pdf_url",
+            "anchor",
+            "merkle_proof",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_image_url(self, obj) -> str:
+        return f"/api/v1/certificates/{obj.credential_id}/image/"
+
+    def get_pdf_url(self, obj) -> str:
+        return f"/api/v1/certificates/{obj.credential_id}/pdf/"
+
+
+class CertificateIssueSerializer(serializers.Serializer):
+    organization = serializers.SlugField(help_text="Slug of the issuing organization.")
+    recipient_name = serializers.CharField(max_length=200)
+    recipient_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=300)
+    issue_date = serializers.DateField()
+    expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
+    grade = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    metadata = serializers.DictField(required=False, default=dict)
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReissueSerializer(serializers.Serializer):
+    recipient_name = serializers.CharField(max_length=200, required=False)
+    recipient_email = serializers.EmailField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=300, required=False)
+    issue_date = serializers.DateField(required=False)
+    expiry_date = serializers.DateField(required=False, allow_null=True)
+    grade = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class BulkIssueSerializer(serializers.Serializer):
+    organization = serializers.SlugField()
+    file = serializers.FileField(help_text="CSV, UTF-8; see README for the columns.")
+    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class IssuanceBatchSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="organization.slug", read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+    error_report_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssuanceBatch
+        fields = [
+            "id",
+            "organization",
+            "status",
+            "file_name",
+            "total_rows",
+            "processed_rows",
+            "progress_percent",
+            "issued_count",
+            "skipped_count",
+            "failed_count",
+            "errors",
+            "error_report_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_error_report_url(self, obj) -> str:
+        return f"/api/v1/issuance-batches/{obj.pk}/errors/"
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugField(source="organization.slug", required=False, allow_null=True)
+
+    class Meta:
+        model = CertificateTemplate
+        fields = ["id", "organization", "name", "background", "layout", "is_default", "created_at"]
+        read_only_fields = ["id", "is_default", "created_at"]
+
+    def validate_layout(self, value):
+        errors = layout_schema_errors(value) if value else []
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class PublicCertificateSerializer(serializers.Serializer):
+    credential_id = serializers.CharField()
+    status = serializers.CharField()
+    status_reason = serializers.CharField()
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    issuer = serializers.DictField()
+    recipient_name = serializers.CharField()
+    title = serializers.CharField()
+    issue_date = serializers.DateField()
+    expiry_date = serializers.DateField(allow_null=True)
+    grade = serializers.CharField()
+    content_hash = serializers.CharField()
+    anchor = serializers.DictField(allow_null=True)
+    verify_url = serializers.CharField()

@@ -1,0 +1,24 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from . import public_views, views
+
+router = SimpleRouter()
+router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("issuance-batches", views.IssuanceBatchViewSet, basename="issuance-batch")
+router.register("templates", views.TemplateViewSet, basename="template")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path(
+        "public/certificates/<str:credential_id>/",
+        public_views.PublicCertificateView.as_view(),
+        name="public-certificate",
+    ),
+    path(
+        "public/certificates/<str:credential_id>/proof/",
+        public_views.PublicProofView.as_view(),
+        name="public-certificate-proof",
+    ),
+    path("public/organizations/<slug:slug>/keys/", public_views.PublicKeysView.as_view(), name="public-keys"),
+]

@@ -1,0 +1,276 @@
+import csv
+
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from certificates import batches, selectors, services
+from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
+from organizations.permissions import ActorMixin
+from organizations.roles import Role
+from organizations.selectors import organization_get_for_actor
+
+from . import serializers as s
+
+EXPORT_COLUMNS = [
+    "credential_id",
+    "external_id",
+    "recipient_name",
+    "recipient_email",
+    "title",
+    "issue_date",
+    "expiry_date",
+    "grade",
+    "effective_status",
+    "status_reason",
+    "content_hash",
+]
+
+
+class CertificateFilter(filters.FilterSet):
+    organization = filters.CharFilter(field_name="organization__slug")
+    status = filters.ChoiceFilter(
+        method="filter_status",
+        choices=[
+            ("issued", "issued"),
+            ("suspended", "suspended"),
+            ("revoked", "revoked"),
+            ("expired", "expired"),
+        ],
+    )
+    issued_after = filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    issued_before = filters.DateFilter(field_name="issue_date", lookup_expr="lte")
+    title = filters.CharFilter(field_name="title", lookup_expr="icontains")
+    recipient_email = filters.CharFilter(field_name="recipient_email", lookup_expr="iexact")
+    q = filters.CharFilter(method="filter_q", label="Search name, e-mail, title or credential id")
+
+    class Meta:
+        model = Certificate
+        fields = ["organization", "status", "issued_after", "issued_before", "title", "recipient_email", "q"]
+
+    def filter_status(self, queryset, name, value):
+        from django.db.models import Q
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        if value == "expired":
+            return queryset.filter(status="issued", expiry_date__lt=today)
+        if value == "issued":
+            return queryset.filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=today), status="issued")
+        return queryset.filter(status=value)
+
+    def filter_q(self, queryset, name, value):
+        return selectors.certificate_search(queryset, value)
+
+
+def file_response(field_file, filename: str, content_type: str, *, inline: bool) -> FileResponse:
+    response = FileResponse(field_file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class CertificateViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Certificates of the caller's organizations. Create with `organization` (slug)."""
+
+    queryset = Certificate.objects.none()
+    lookup_field = "credential_id"
+    lookup_value_regex = "[^/]+"
+    filterset_class = CertificateFilter
+    minimum_roles = {
+        "revoke": Role.ISSUER,
+        "suspend": Role.ISSUER,
+        "unsuspend": Role.ISSUER,
+        "reissue": Role.ISSUER,
+        "unrevoke": Role.ADMIN,
+    }
+
+    def get_queryset(self):
+        return selectors.certificates_for_actor(self.actor).order_by("-issue_date", "-id")
+
+    def get_object(self):
+        return selectors.certificate_get_for_actor(self.actor, self.kwargs["credential_id"])
+
+    def get_serializer_class(self):
+        return s.CertificateIssueSerializer if self.action == "create" else s.CertificateSerializer
+
+    @extend_schema(request=s.CertificateIssueSerializer, responses={201: s.CertificateSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.CertificateIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        organization = organization_get_for_actor(self.actor, fields.pop("organization"), minimum=Role.ISSUER)
+        template_id = fields.pop("template")
+        template = (
+            selectors.templates_for_actor(self.actor).filter(pk=template_id).first() if template_id else None
+        )
+        if template_id and template is None:
+            raise Http404("No such template.")
+        certificate = services.certificate_issue(
+            actor=self.actor, organization=organization, template=template, **fields
+        )
+        return Response(s.CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
+
+    def _lifecycle(self, service, serializer_class=None):
+        certificate = self.get_object()
+        kwargs = {}
+        if serializer_class is not None:
+            data = serializer_class(data=self.request.data)
+            data.is_valid(raise_exception=True)
+            kwargs = data.validated_data
+        updated = service(actor=self.actor, certificate=certificate, **kwargs)
+        return Response(s.CertificateSerializer(updated).data)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_revoke, s.ReasonSerializer)
+
+    @extend_schema(request=None, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def unrevoke(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_unrevoke)
+
+    @extend_schema(request=s.OptionalReasonSerializer, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_suspend, s.OptionalReasonSerializer)
+
+    @extend_schema(request=None, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def unsuspend(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_unsuspend)
+
+    @extend_schema(request=s.ReissueSerializer, responses={201: s.CertificateSerializer})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request, credential_id=None):
+        response = self._lifecycle(services.certificate_reissue, s.ReissueSerializer)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    @action(detail=True, methods=["get"])
+    def image(self, request, credential_id=None):
+        certificate = services.certificate_render(certificate=self.get_object())
+        return file_response(certificate.image, f"{certificate.credential_id}.png", "image/png", inline=True)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, credential_id=None):
+        certificate = services.certificate_render(certificate=self.get_object())
+        return file_response(
+            certificate.pdf, f"{certificate.credential_id}.pdf", "application/pdf", inline=False
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={(200, "text/csv"): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The filtered list as CSV (streamed)."""
+        queryset = self.filter_queryset(self.get_queryset())
+
+        def rows():
+            yield EXPORT_COLUMNS
+            for cert in queryset.iterator(chunk_size=2000):
+                yield [getattr(cert, c) if getattr(cert, c) is not None else "" for c in EXPORT_COLUMNS]
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        response = StreamingHttpResponse((writer.writerow(r) for r in rows()), content_type="text/csv")
+        response["Content-Disposition"] = content_disposition_header(True, "certificates.csv")
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": s.BulkIssueSerializer}, responses={202: s.IssuanceBatchSerializer}
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def bulk(self, request):
+        """Upload a CSV; returns 202 with the batch to poll. The same file again returns the same batch."""
+        data = s.BulkIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization = organization_get_for_actor(
+            self.actor, data.validated_data["organization"], minimum=Role.ISSUER
+        )
+        upload = data.validated_data["file"]
+        if upload.size > batches.MAX_CSV_BYTES:
+            return Response(
+                {
+                    "error": {
+                        "code": "file_too_large",
+                        "message": "The file is larger than 10 MB.",
+                        "fields": {"file": ["The file is larger than 10 MB."]},
+                    }
+                },
+                status=400,
+            )
+        batch, _created = batches.batch_start(
+            actor=self.actor, organization=organization, data=upload.read(), file_name=upload.name or ""
+        )
+        batch.refresh_from_db()
+        return Response(s.IssuanceBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class IssuanceBatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = IssuanceBatch.objects.none()
+    serializer_class = s.IssuanceBatchSerializer
+
+    def get_queryset(self):
+        return selectors.batches_for_actor(self.actor)
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    @action(detail=True, methods=["get"], url_path="errors")
+    def errors_csv(self, request, pk=None):
+        batch = self.get_object()
+        response = HttpResponse(batches.batch_error_report(batch), content_type="text/csv")
+        response["Content-Disposition"] = content_disposition_header(True, f"batch-{batch.pk}-errors.csv")
+        return response
+
+
+class TemplateViewSet(ActorMixin, viewsets.ModelViewSet):
+    """Templates of the caller's organizations plus the platform's shared ones (read-only)."""
+
+    queryset = CertificateTemplate.objects.none()
+    serializer_class = s.TemplateSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        return selectors.templates_for_actor(self.actor)
+
+    def _organization(self, slug):
+        return organization_get_for_actor(self.actor, slug or "", minimum=Role.ADMIN)
+
+    def perform_create(self, serializer):
+        org = self._organization((serializer.validated_data.pop("organization", None) or {}).get("slug"))
+        serializer.save(organization=org)
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        if instance.organization_id is None:
+            raise Http404
+        self._organization(instance.organization.slug)
+        serializer.validated_data.pop("organization", None)
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        if instance.organization_id is None:
+            raise Http404
+        self._organization(instance.organization.slug)
+        if instance.certificate_set.exists():
+            from certificates.errors import CertificateError
+
+            raise CertificateError("Certificates use this template; it cannot be deleted.", code="in_use")
+        instance.delete()

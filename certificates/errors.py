@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class CertificateError(DomainError):
+    code = "certificate_error"

@@ -1,0 +1,225 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from organizations.models import Organization
+
+
+class SigningKey(models.Model):
+    """An organization's Ed25519 key. Rotation keeps old public keys with their validity window."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signing_keys")
+    key_id = models.CharField(max_length=16, unique=True)
+    public_key_b64 = models.CharField(max_length=64)
+    private_key_encrypted = models.BinaryField(editable=False)
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True, help_text="Set when the key is rotated out.")
+
+    class Meta:
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.organization.slug}:{self.key_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None
+
+
+class CertificateTemplate(models.Model):
+    """A background and a field layout (see certificates/rendering.py for the layout schema).
+
+    A template without an organization is a platform template every organization may use.
+    """
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="templates"
+    )
+    name = models.CharField(max_length=100)
+    background = models.ImageField(upload_to="templates/", blank=True)
+    layout = models.JSONField(default=dict, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Anchor(models.Model):
+    """One Merkle root written to a chain in one transaction (certificates/anchoring.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"  # tree built, transaction not yet signed
+        SIGNED = "signed", "Signed"  # raw transaction stored, broadcast may or may not have happened
+        SUBMITTED = "submitted", "Submitted"  # broadcast; waiting for confirmations
+        CONFIRMED = "confirmed", "Confirmed"
+        FAILED = "failed", "Failed"
+
+    merkle_root = models.CharField(max_length=64)
+    leaf_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    chain_id = models.BigIntegerField(null=True, blank=True)
+    genesis_hash = models.CharField(max_length=66, blank=True)
+    nonce = models.BigIntegerField(null=True, blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True, db_index=True)
+    raw_tx = models.TextField(blank=True)
+    previous_tx_hashes = models.JSONField(default=list, blank=True)
+    max_fee_per_gas = models.DecimalField(max_digits=40, decimal_places=0, null=True, blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    confirmations = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"anchor {self.pk} {self.merkle_root[:12]}… ({self.status})"
+
+
+class IssuanceBatch(models.Model):
+    """A CSV bulk issuance job with per-row results and progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="issuance_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    template = models.ForeignKey(CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    file = models.FileField(upload_to="batches/")
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    issued_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text="Rows already issued earlier (same external_id)."
+    )
+    failed_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True
+    )  # [{"row": 3, "column": "issue_date", "message": "..."}]
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "issuance batches"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "file_sha256"], name="uniq_batch_file_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.status}, {self.processed_rows}/{self.total_rows})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.COMPLETED:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class Certificate(models.Model):
+    """An issued certificate. Never hard-deleted: an id once issued always gets an answer."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        SUSPENDED = "suspended", "Suspended"
+        REVOKED = "revoked", "Revoked"
+        # "expired" is derived at query time from expiry_date (see effective_status)
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="certificates")
+    credential_id = models.CharField(max_length=32, unique=True)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    template = models.ForeignKey(CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    batch = models.ForeignKey(
+        IssuanceBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
+    )
+    recipient_name = models.CharField(max_length=200)
+    recipient_email = models.EmailField(blank=True)
+    title = models.CharField(max_length=300)
+    issue_date = models.DateField()
+    expiry_date = models.DateField(null=True, blank=True)
+    grade = models.CharField(max_length=50, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+
+    canonical_fields = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
+    qr_text = models.TextField()
+    image = models.FileField(upload_to="certificates/png/", blank=True)
+    pdf = models.FileField(upload_to="certificates/pdf/", blank=True)
+    phash = models.CharField(max_length=32, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    anchor = models.ForeignKey(
+        Anchor, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
+    )
+    merkle_proof = models.JSONField(null=True, blank=True)
+
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                name="uniq_external_id_per_org",
+                condition=models.Q(external_id__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expiry_date__isnull=True)
+                | models.Q(expiry_date__gte=models.F("issue_date")),
+                name="expiry_not_before_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-issue_date", "-id"], name="cert_org_issued"),
+            models.Index(fields=["organization", "status"], name="cert_org_status"),
+            models.Index(fields=["anchor"], name="cert_unanchored", condition=models.Q(anchor__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} — {self.recipient_name}"
+
+    @property
+    def effective_status(self) -> str:
+        """issued | suspended | revoked | expired (expiry is checked at read time, never stale)."""
+        if self.status == self.Status.ISSUED and self.expiry_date and self.expiry_date < timezone.localdate():
+            return "expired"
+        return self.status
+
+    @property
+    def public_url(self) -> str:
+        return f"{settings.SITE_URL}/verify/{self.credential_id}/"
+
+    @property
+    def anchor_status(self) -> str:
+        return self.anchor.status if self.anchor_id else "pending"

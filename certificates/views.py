@@ -1,0 +1,648 @@
+"""Portal pages for certificates: the list (search, filters, CSV export), a certificate's page with
+its lifecycle actions, the issue form with a live preview, bulk issuance from CSV with a polled
+progress bar, and templates (admins).
+
+Everything works inside `request.portal.organization`: a certificate, batch or template of another
+organization is a 404. Writes call the same services as the API; the templates only hide what the
+role cannot do, the services have the last word.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from PIL import Image, ImageDraw, ImageFont
+
+from core.errors import DomainError
+from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
+from organizations.roles import Role
+
+from . import batches, forms, selectors, services, template_services
+from .api.views import EXPORT_COLUMNS, CertificateFilter, file_response
+from .models import Certificate, CertificateTemplate, IssuanceBatch
+from .public import STATUS_WORDS
+from .rendering import DEFAULT_LAYOUT, LayoutError, RenderInput, font_path, layout_schema_errors, render_image
+from .signing import QRPayloadError, parse_qr_text
+
+CERTIFICATES_PAGE_SIZE = 25
+BATCHES_PAGE_SIZE = 10
+BATCH_ERRORS_PAGE_SIZE = 50
+HISTORY_LIMIT = 10
+PREVIEW_WIDTH = 1200
+EXPLORERS = {
+    137: "https://polygonscan.com/tx/",
+    80002: "https://amoy.polygonscan.com/tx/",
+    1: "https://etherscan.io/tx/",
+    11155111: "https://sepolia.etherscan.io/tx/",
+}
+SAMPLE_CSV = (
+    "recipient_name,recipient_email,title,issue_date,expiry_date,grade,external_id,meta_student_number\n"
+    "Ada Lovelace,ada@example.edu,MSc Computer Science,2026-06-30,,Distinction,2026-MSC-0001,S1815\n"
+    "Alan Turing,alan@example.edu,MSc Computer Science,2026-06-30,2031-06-30,Merit,2026-MSC-0002,S1912\n"
+)
+CSV_COLUMNS = [
+    ("recipient_name", True, "The recipient’s full name, as printed."),
+    ("title", True, "The course or programme."),
+    ("issue_date", True, "YYYY-MM-DD, e.g. 2026-06-30."),
+    ("recipient_email", False, "Not printed."),
+    ("expiry_date", False, "YYYY-MM-DD; empty if it does not expire."),
+    ("grade", False, "Printed under the title."),
+    (
+        "external_id",
+        False,
+        "Your reference; a row whose reference was issued before is skipped, never duplicated.",
+    ),
+    ("meta_<name>", False, "Any number of extra columns, stored as metadata “name” (not printed)."),
+]
+
+
+def _certificates(request):
+    return selectors.certificates_for_actor(request.portal.actor).filter(
+        organization=request.portal.organization
+    )
+
+
+def _certificate(request, credential_id: str, minimum: str = Role.VIEWER) -> Certificate:
+    certificate = selectors.certificate_get_for_actor(request.portal.actor, credential_id, minimum=minimum)
+    if certificate.organization_id != request.portal.organization.pk:
+        raise Http404("No such certificate.")
+    return certificate
+
+
+def _templates(request):
+    organization = request.portal.organization
+    return selectors.templates_for_actor(request.portal.actor).filter(
+        Q(organization=organization) | Q(organization__isnull=True)
+    )
+
+
+# --- Dashboard ------------------------------------------------------------------------------------------
+
+
+@dashboard_contributor(order=10)
+def certificates_dashboard(request) -> DashboardSection:
+    portal = request.portal
+    since = timezone.now() - timedelta(days=30)
+    counts = _certificates(request).aggregate(
+        total=Count("id"), recent=Count("id", filter=Q(created_at__gte=since))
+    )
+    tile = {
+        "label": "Certificates issued",
+        "value": counts["total"],
+        "url": reverse("portal:certificates"),
+        "hint": f"{counts['recent']} in the last 30 days",
+    }
+    checklist = []
+    if portal.can_issue:
+        checklist.append(
+            {
+                "text": "Issue your first certificate",
+                "done": counts["total"] > 0,
+                "url": reverse("portal:certificate-issue"),
+            }
+        )
+    return DashboardSection(stats=[tile], checklist=checklist)
+
+
+# --- List and export -------------------------------------------------------------------------------------
+
+
+def _filtered_certificates(request):
+    """The organization's certificates with the list's filters applied, and the filter form."""
+    form = forms.CertificateFilterForm(request.GET or None)
+    queryset = _certificates(request).order_by("-issue_date", "-id")
+    if form.is_bound:
+        form.is_valid()  # invalid fields are shown and ignored by the filter set
+        queryset = CertificateFilter(data=request.GET, queryset=queryset).qs
+    batch = None
+    batch_id = request.GET.get("batch", "")
+    if batch_id.isdigit():
+        batch = (
+            selectors.batches_for_actor(request.portal.actor)
+            .filter(organization=request.portal.organization, pk=int(batch_id))
+            .first()
+        )
+        queryset = queryset.filter(batch=batch) if batch else queryset.none()
+    return form, queryset, batch
+
+
+@portal_view()
+@require_GET
+def certificate_list_view(request):
+    form, queryset, batch = _filtered_certificates(request)
+    page = paginate(request, queryset, per_page=CERTIFICATES_PAGE_SIZE)
+    context = {
+        "form": form,
+        "page": page,
+        "batch": batch,
+        "filtered": form.is_filtered or batch is not None,
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "portal/certificates/list.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@portal_view()
+@require_GET
+def certificate_export_view(request):
+    """The filtered list as CSV, streamed: the same columns as the API's export."""
+    _form, queryset, _batch = _filtered_certificates(request)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(EXPORT_COLUMNS)
+        for certificate in queryset.iterator(chunk_size=2000):
+            values = (getattr(certificate, column) for column in EXPORT_COLUMNS)
+            yield writer.writerow(["" if value is None else value for value in values])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"certificates-{request.portal.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+# --- Detail and lifecycle -----------------------------------------------------------------------------------
+
+
+def _qr_info(certificate: Certificate) -> dict | None:
+    try:
+        parsed = parse_qr_text(certificate.qr_text)
+    except QRPayloadError:
+        return None
+    return {
+        "url": parsed.url,
+        "key_id": parsed.key_id,
+        "fields": parsed.fields,
+        "length": len(certificate.qr_text),
+    }
+
+
+def _anchor_info(certificate: Certificate) -> dict:
+    anchor = certificate.anchor
+    if anchor is None:
+        return {"status": "pending"}
+    explorer = EXPLORERS.get(anchor.chain_id or 0)
+    return {
+        "status": anchor.status,
+        "anchor": anchor,
+        "tx_url": f"{explorer}{anchor.tx_hash}" if explorer and anchor.tx_hash else "",
+    }
+
+
+def _detail_context(request, certificate: Certificate, **forms_) -> dict:
+    portal = request.portal
+    status = certificate.effective_status
+    grace_ends = (
+        (certificate.status_changed_at + services.UNREVOKE_GRACE) if certificate.status_changed_at else None
+    )
+    superseded_by = getattr(certificate, "superseded_by", None)
+    return {
+        "certificate": certificate,
+        "status": status,
+        "public_status": STATUS_WORDS[status],
+        "anchor": _anchor_info(certificate),
+        "qr": _qr_info(certificate),
+        "superseded_by": superseded_by,
+        # The reverse relation of verification.VerificationRequest (certificates does not import it).
+        "history": list(certificate.verifications.order_by("-created_at")[:HISTORY_LIMIT]),
+        "history_total": certificate.verifications.count(),
+        "can_revoke": portal.can_issue and certificate.status != Certificate.Status.REVOKED,
+        "can_unrevoke": portal.can_admin
+        and certificate.status == Certificate.Status.REVOKED
+        and superseded_by is None
+        and grace_ends is not None
+        and timezone.now() < grace_ends,
+        "unrevoke_until": grace_ends,
+        "can_suspend": portal.can_issue and certificate.status == Certificate.Status.ISSUED,
+        "can_unsuspend": portal.can_issue and certificate.status == Certificate.Status.SUSPENDED,
+        "can_reissue": portal.can_issue and superseded_by is None,
+        "revoke_form": forms_.get("revoke_form") or forms.ReasonForm(prefix="revoke"),
+        "suspend_form": forms_.get("suspend_form") or forms.OptionalReasonForm(prefix="suspend"),
+    }
+
+
+@portal_view()
+@require_GET
+def certificate_detail_view(request, credential_id: str):
+    certificate = _certificate(request, credential_id)
+    return render(request, "portal/certificates/detail.html", _detail_context(request, certificate))
+
+
+@portal_view()
+@require_GET
+def certificate_image_view(request, credential_id: str):
+    certificate = services.certificate_render(certificate=_certificate(request, credential_id))
+    return file_response(certificate.image, f"{certificate.credential_id}.png", "image/png", inline=True)
+
+
+@portal_view()
+@require_GET
+def certificate_pdf_view(request, credential_id: str):
+    certificate = services.certificate_render(certificate=_certificate(request, credential_id))
+    return file_response(certificate.pdf, f"{certificate.credential_id}.pdf", "application/pdf", inline=False)
+
+
+def _lifecycle(request, credential_id: str, service, *, form_class=None, form_name="", done: str):
+    """Run one status change; a form or service error re-renders the page with the error shown."""
+    certificate = _certificate(request, credential_id, minimum=Role.ISSUER)
+    kwargs, form = {}, None
+    if form_class is not None:
+        form = form_class(request.POST, prefix=form_name.split("_")[0])
+        if not form.is_valid():
+            context = _detail_context(request, certificate, **{form_name: form})
+            return render(request, "portal/certificates/detail.html", context, status=400)
+        kwargs = form.cleaned_data
+    try:
+        service(actor=request.portal.actor, certificate=certificate, **kwargs)
+    except DomainError as exc:
+        if form is None:
+            messages.error(request, exc.message)
+            return redirect("portal:certificate-detail", credential_id=certificate.credential_id)
+        apply_domain_error(form, exc)
+        context = _detail_context(request, certificate, **{form_name: form})
+        return render(request, "portal/certificates/detail.html", context, status=400)
+    messages.success(request, done)
+    return redirect("portal:certificate-detail", credential_id=certificate.credential_id)
+
+
+@portal_view(Role.ISSUER)
+@require_POST
+def certificate_revoke_view(request, credential_id: str):
+    return _lifecycle(
+        request,
+        credential_id,
+        services.certificate_revoke,
+        form_class=forms.ReasonForm,
+        form_name="revoke_form",
+        done="The certificate has been revoked. Its public page now says so.",
+    )
+
+
+@portal_view(Role.ADMIN)
+@require_POST
+def certificate_unrevoke_view(request, credential_id: str):
+    return _lifecycle(
+        request,
+        credential_id,
+        services.certificate_unrevoke,
+        done="The revocation has been undone; the certificate is valid again.",
+    )
+
+
+@portal_view(Role.ISSUER)
+@require_POST
+def certificate_suspend_view(request, credential_id: str):
+    return _lifecycle(
+        request,
+        credential_id,
+        services.certificate_suspend,
+        form_class=forms.OptionalReasonForm,
+        form_name="suspend_form",
+        done="The certificate is suspended until you lift the suspension.",
+    )
+
+
+@portal_view(Role.ISSUER)
+@require_POST
+def certificate_unsuspend_view(request, credential_id: str):
+    return _lifecycle(
+        request,
+        credential_id,
+        services.certificate_unsuspend,
+        done="The suspension has been lifted; the certificate is valid again.",
+    )
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["GET", "POST"])
+def certificate_reissue_view(request, credential_id: str):
+    """Issue a corrected copy; the service revokes the old one as superseded."""
+    certificate = _certificate(request, credential_id, minimum=Role.ISSUER)
+    fields = ("recipient_name", "recipient_email", "title", "issue_date", "expiry_date", "grade")
+    initial = {name: getattr(certificate, name) for name in fields}
+    initial["template"] = str(certificate.template_id or "")
+    form = forms.ReissueForm(request.POST or None, initial=initial, templates=_templates(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.certificate_reissue(
+                actor=request.portal.actor, certificate=certificate, **form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Reissued as {new.credential_id}; {certificate.credential_id} is revoked "
+                "and its public page points to the new certificate.",
+            )
+            return redirect("portal:certificate-detail", credential_id=new.credential_id)
+    return render(request, "portal/certificates/reissue.html", {"form": form, "certificate": certificate})
+
+
+# --- Issue form and its live preview ------------------------------------------------------------------------
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["GET", "POST"])
+def certificate_issue_view(request):
+    portal = request.portal
+    form = forms.IssueForm(
+        request.POST or None, initial={"issue_date": timezone.localdate()}, templates=_templates(request)
+    )
+    if request.method == "POST" and form.is_valid():
+        started = timezone.now()
+        try:
+            certificate = services.certificate_issue(
+                actor=portal.actor, organization=portal.organization, **form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            if certificate.created_at < started:
+                messages.info(
+                    request,
+                    "A certificate with this reference was issued before; here it is. "
+                    "Nothing new was issued.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Certificate {certificate.credential_id} issued to {certificate.recipient_name}.",
+                )
+            return redirect("portal:certificate-detail", credential_id=certificate.credential_id)
+    return render(request, "portal/certificates/issue.html", {"form": form})
+
+
+def _background(template: CertificateTemplate | None):
+    if template is None or not template.background:
+        return None
+    with template.background.open("rb") as fh:
+        return Image.open(fh).convert("RGB")
+
+
+def _preview_png(*, layout: dict | None, background=None, values: dict | None = None) -> bytes:
+    """A downscaled rendering with sample values, marked PREVIEW so it cannot pass for a certificate."""
+    values = values or {}
+    sample_id = "CV-0000-0000-0000-0000-0"
+    image = render_image(
+        RenderInput(
+            organization_name=values.get("organization_name") or "Your organization",
+            recipient_name=values.get("recipient_name") or "Recipient Name",
+            title=values.get("title") or "Course or programme title",
+            issue_date=values.get("issue_date") or timezone.localdate(),
+            expiry_date=values.get("expiry_date"),
+            grade=values.get("grade") or None,
+            credential_id=sample_id,
+            qr_text=f"https://preview.invalid/verify/{sample_id}/?p=" + "PREVIEW0" * 22,
+            background=background,
+            layout=layout,
+        )
+    )
+    image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH))
+    _watermark(image)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=3)
+    return out.getvalue()
+
+
+def _watermark(image: Image.Image) -> None:
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    size = max(24, image.width // 9)
+    path = font_path("sans-bold")
+    font = ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
+    draw = ImageDraw.Draw(overlay)
+    draw.text((image.width / 2, image.height / 2), "PREVIEW", font=font, fill=(200, 30, 30, 70), anchor="mm")
+    overlay = overlay.rotate(18, resample=Image.Resampling.BICUBIC)
+    image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
+
+
+def _png(data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@portal_view(Role.ISSUER)
+@require_GET
+def certificate_preview_view(request):
+    """The issue form's current values drawn on the chosen design (fetched by static/js/preview.js)."""
+    form = forms.PreviewForm(request.GET, templates=_templates(request))
+    form.is_valid()
+    values = {name: value for name, value in form.cleaned_data.items() if value}
+    values["organization_name"] = request.portal.organization.name
+    template = values.pop("template", None)
+    try:
+        data = _preview_png(
+            layout=template.layout if template else None, background=_background(template), values=values
+        )
+    except LayoutError:  # a stored layout made invalid by a later schema change: show the standard one
+        data = _preview_png(layout=None, values=values)
+    return _png(data)
+
+
+# --- Bulk issuance -------------------------------------------------------------------------------------------
+
+
+def _batches(request):
+    return selectors.batches_for_actor(request.portal.actor).filter(organization=request.portal.organization)
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["GET", "POST"])
+def bulk_issue_view(request):
+    portal = request.portal
+    templates = _templates(request)
+    form = forms.BulkIssueForm(request.POST or None, request.FILES or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, created = batches.batch_start(
+                actor=portal.actor,
+                organization=portal.organization,
+                data=upload.read(),
+                file_name=upload.name or "",
+                template=form.cleaned_data["template"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            if not created:
+                messages.info(
+                    request,
+                    "This exact file was uploaded before, so it was not run again. Here is its batch.",
+                )
+            return redirect("portal:batch-detail", pk=batch.pk)
+    page = paginate(request, _batches(request).select_related("created_by"), per_page=BATCHES_PAGE_SIZE)
+    context = {"form": form, "page": page, "columns": CSV_COLUMNS}
+    return render(request, "portal/batches/bulk_issue.html", context, status=400 if form.errors else 200)
+
+
+@portal_view(Role.ISSUER)
+@require_GET
+def bulk_issue_sample_view(request):
+    response = HttpResponse(SAMPLE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "certverify-bulk-issue-example.csv")
+    return response
+
+
+def _batch(request, pk: int) -> IssuanceBatch:
+    return get_object_or_404(_batches(request).select_related("created_by", "template"), pk=pk)
+
+
+def batch_progress(batch: IssuanceBatch) -> dict:
+    done = batch.status in (IssuanceBatch.Status.COMPLETED, IssuanceBatch.Status.FAILED)
+    return {
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "percent": batch.progress_percent,
+        "total_rows": batch.total_rows,
+        "processed_rows": batch.processed_rows,
+        "issued": batch.issued_count,
+        "skipped": batch.skipped_count,
+        "failed": batch.failed_count,
+        "errors": len(batch.errors),
+        "done": done,
+    }
+
+
+@portal_view()
+@require_GET
+def batch_detail_view(request, pk: int):
+    batch = _batch(request, pk)
+    errors = paginate(request, batch.errors, per_page=BATCH_ERRORS_PAGE_SIZE)
+    context = {"batch": batch, "progress": batch_progress(batch), "errors": errors}
+    return render(request, "portal/batches/detail.html", context)
+
+
+@portal_view()
+@never_cache
+@require_GET
+def batch_progress_view(request, pk: int):
+    """The progress bar's poll (static/js/batch-progress.js): a few numbers, no page."""
+    return JsonResponse(batch_progress(_batch(request, pk)))
+
+
+@portal_view()
+@require_GET
+def batch_errors_view(request, pk: int):
+    batch = _batch(request, pk)
+    response = HttpResponse(batches.batch_error_report(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"batch-{batch.pk}-errors.csv")
+    return response
+
+
+# --- Templates (admins) ----------------------------------------------------------------------------------------
+
+
+@portal_view(Role.ADMIN)
+@require_GET
+def template_list_view(request):
+    templates = _templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
+    return render(request, "portal/templates/list.html", {"templates": templates})
+
+
+def _own_template(request, pk: int) -> CertificateTemplate:
+    return get_object_or_404(_templates(request).filter(organization=request.portal.organization), pk=pk)
+
+
+def _template_form_page(request, template: CertificateTemplate | None):
+    portal = request.portal
+    initial = {"layout": forms.layout_example()}
+    if template is not None:
+        initial = {"name": template.name, "layout": _layout_text(template.layout)}
+    form = forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
+    if template is None:
+        del form.fields["remove_background"]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.get("background")
+        background = upload.read() if upload else None
+        try:
+            if template is None:
+                template = template_services.template_create(
+                    actor=portal.actor,
+                    organization=portal.organization,
+                    name=data["name"],
+                    layout=data["layout"],
+                    background=background,
+                )
+            else:
+                template = template_services.template_update(
+                    actor=portal.actor,
+                    template=template,
+                    name=data["name"],
+                    layout=data["layout"],
+                    background=background,
+                    remove_background=data.get("remove_background", False),
+                )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"The template “{template.name}” has been saved.")
+            return redirect("portal:template-edit", pk=template.pk)
+    context = {"form": form, "template": template, "default_layout": _layout_text(DEFAULT_LAYOUT)}
+    return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)
+
+
+def _layout_text(layout: dict) -> str:
+    return json.dumps(layout or {}, indent=2)
+
+
+@portal_view(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def template_create_view(request):
+    return _template_form_page(request, None)
+
+
+@portal_view(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def template_edit_view(request, pk: int):
+    return _template_form_page(request, _own_template(request, pk))
+
+
+@portal_view(Role.ADMIN)
+@require_GET
+def template_preview_view(request, pk: int):
+    template = get_object_or_404(_templates(request), pk=pk)
+    values = {"organization_name": request.portal.organization.name}
+    try:
+        data = _preview_png(layout=template.layout or None, background=_background(template), values=values)
+    except LayoutError:
+        data = _preview_png(layout=None, values=values)
+    return _png(data)
+
+
+@portal_view(Role.ADMIN)
+@require_POST
+def template_live_preview_view(request):
+    """The editor's unsaved layout drawn (with the saved background, if editing); errors as JSON."""
+    form = forms.TemplatePreviewForm(request.POST)
+    form.is_valid()
+    layout = form.layout_value()
+    if layout is None:
+        return JsonResponse({"errors": ["The layout is not a valid JSON object."]}, status=400)
+    errors = layout_schema_errors(layout)
+    if errors:
+        return JsonResponse({"errors": errors[:8]}, status=400)
+    template_id = request.POST.get("template", "")
+    template = _own_template(request, int(template_id)) if template_id.isdigit() else None
+    values = {"organization_name": request.portal.organization.name}
+    return _png(_preview_png(layout=layout, background=_background(template), values=values))
+

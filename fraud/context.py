@@ -1,0 +1,196 @@
+"""Stage 1 (extraction) and the construction of a layer's context from plain, JSON-able inputs.
+
+`verification` passes each task a dict (see `PipelineInputs`); everything else is loaded here
+from storage and the certificates registry, read-only. Nothing in `fraud` imports `verification`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any, TypedDict
+
+from django.core.files.storage import default_storage
+from django.utils.dateparse import parse_datetime
+
+from certificates.credential_ids import normalize_credential_id
+from certificates.models import Certificate, SigningKey
+from certificates.qr import read_qr_texts
+from certificates.signing import QRPayloadError, QRStatus, parse_qr_text, verify_payload
+from organizations.models import Organization
+
+from .layers.base import (
+    AnchorInfo,
+    Extracted,
+    GeoHistory,
+    LayerContext,
+    QRPayload,
+    RegistryRecord,
+    Upload,
+    VisionReading,
+)
+
+
+class PipelineInputs(TypedDict, total=False):
+    verification_id: str
+    now: str  # ISO datetime
+    upload: dict | None  # {"path", "content_type", "filename"}
+    credential_id: str | None
+    client_ip: str | None
+    geo: dict
+    extracted: dict  # the output of extract()
+
+
+def load_upload(spec: dict | None) -> Upload | None:
+    if not spec:
+        return None
+    with default_storage.open(spec["path"], "rb") as fh:
+        data = fh.read()
+    return Upload(data=data, content_type=spec["content_type"], filename=spec.get("filename", ""))
+
+
+# --- stage 1 ----------------------------------------------------------------------------------------
+
+
+def _public_keys(org_slug: str | None) -> dict[str, str]:
+    if not org_slug:
+        return {}
+    return dict(
+        SigningKey.objects.filter(organization__slug=org_slug).values_list("key_id", "public_key_b64")
+    )
+
+
+def read_qr(upload: Upload | None) -> QRPayload | None:
+    """Decode the QR and check its signature against the registry issuer's published keys."""
+    if upload is None:
+        return None
+    for text in read_qr_texts(upload.image):
+        try:
+            parsed = parse_qr_text(text)
+        except QRPayloadError:
+            continue
+        # Trust the registry, not the payload, about who issued this id.
+        issuer = (
+            Certificate.objects.filter(credential_id=parsed.credential_id)
+            .values_list("organization__slug", flat=True)
+            .first()
+        )
+        keys = _public_keys(issuer or parsed.org)
+        fields, status = verify_payload(parsed.token, keys)
+        return QRPayload(
+            raw=text,
+            url=parsed.url or None,
+            fields=dict(parsed.fields),
+            signature_valid=None if status == QRStatus.UNKNOWN_KEY and not keys else status == QRStatus.VALID,
+            organization_slug=parsed.org,
+        )
+    return None
+
+
+def _claimed_organization(qr: QRPayload | None, vision: VisionReading | None) -> str | None:
+    if qr and qr.organization_slug and Organization.objects.filter(slug=qr.organization_slug).exists():
+        return qr.organization_slug
+    issuer = (vision.fields.get("issuer") if vision else None) or ""
+    if issuer.strip():
+        match = (
+            Organization.objects.filter(name__iexact=issuer.strip()).values_list("slug", flat=True).first()
+        )
+        return match
+    return None
+
+
+def extract(inputs: PipelineInputs) -> dict[str, Any]:
+    """Stage 1: QR payload, the document's fields (Gemini or OCR), the id to look up, the claimed issuer."""
+    from .vision import read_document
+
+    upload = load_upload(inputs.get("upload"))
+    qr = read_qr(upload)
+    vision = read_document(upload, organization_key=qr.organization_slug if qr else None) if upload else None
+    extracted = Extracted(qr=qr, vision=vision)
+    typed = normalize_credential_id(inputs.get("credential_id") or "")
+    credential_id = typed or normalize_credential_id(extracted.field_value("credential_id") or "")
+    return {
+        "qr": asdict(qr) if qr else None,
+        "vision": asdict(vision) if vision else None,
+        "credential_id": credential_id,
+        "claimed_organization": _claimed_organization(qr, vision),
+    }
+
+
+# --- context for the layers -------------------------------------------------------------------------
+
+
+def _record(credential_id: str | None) -> RegistryRecord | None:
+    if not credential_id:
+        return None
+    cert = (
+        Certificate.objects.select_related("organization", "anchor")
+        .filter(credential_id=credential_id)
+        .first()
+    )
+    if cert is None:
+        return None
+    if not cert.rendered_at:
+        from certificates.services import certificate_render
+
+        cert = certificate_render(certificate=cert)
+    original = None
+    if cert.image:
+        with cert.image.open("rb") as fh:
+            original = fh.read()
+    anchor = None
+    if cert.anchor_id and cert.merkle_proof is not None:
+        a = cert.anchor
+        anchor = AnchorInfo(
+            merkle_root=a.merkle_root,
+            proof=cert.merkle_proof,
+            chain_id=a.chain_id or 0,
+            tx_hash=a.tx_hash,
+            block_number=a.block_number,
+            status=a.status,
+        )
+    return RegistryRecord(
+        credential_id=cert.credential_id,
+        organization_slug=cert.organization.slug,
+        organization_name=cert.organization.name,
+        recipient_name=cert.recipient_name,
+        title=cert.title,
+        issue_date=cert.issue_date,
+        expiry_date=cert.expiry_date,
+        grade=cert.grade,
+        status=cert.effective_status,
+        revocation_reason=cert.status_reason,
+        revoked_at=cert.status_changed_at,
+        content_hash=cert.content_hash,
+        canonical_fields=cert.canonical_fields,
+        original_png=original,
+        phash=cert.phash,
+        anchor=anchor,
+    )
+
+
+def _geo(spec: dict | None) -> GeoHistory:
+    spec = spec or {}
+    return GeoHistory(
+        same_certificate=[(c, parse_datetime(t)) for c, t in spec.get("same_certificate", [])],
+        client_recent_total=spec.get("client_recent_total", 0),
+        client_recent_failed=spec.get("client_recent_failed", 0),
+        client_distinct_credentials=spec.get("client_distinct_credentials", 0),
+    )
+
+
+def build_context(inputs: PipelineInputs) -> LayerContext:
+    extracted = inputs.get("extracted") or {}
+    qr = QRPayload(**extracted["qr"]) if extracted.get("qr") else None
+    vision = VisionReading(**extracted["vision"]) if extracted.get("vision") else None
+    return LayerContext(
+        verification_id=inputs["verification_id"],
+        now=parse_datetime(inputs["now"]) or dt.datetime.now(dt.UTC),
+        upload=load_upload(inputs.get("upload")),
+        credential_id=extracted.get("credential_id") or inputs.get("credential_id"),
+        extracted=Extracted(qr=qr, vision=vision),
+        record=_record(extracted.get("credential_id")),
+        claimed_organization=extracted.get("claimed_organization"),
+        client_ip=inputs.get("client_ip"),
+        geo=_geo(inputs.get("geo")),
+    )

@@ -1,0 +1,424 @@
+"""Layer 4: the document against the issuer's own record of the certificate.
+
+Checks, in order of weight: the certificate's status (revoked, suspended, expired), the fields
+printed on the document (credential id, name, dates, grade, title, issuer), the QR code's
+signature and payload, and the upload against the stored original rendering, pixel by pixel.
+
+Points (max 20):
+* a revoked, suspended or expired certificate, or a registered issuer with no such certificate,
+  earns 0: the issuer does not vouch for it, whatever else matches;
+* otherwise 20 x (earned / possible) over the parts that could be checked, weighted
+  printed fields 10, QR code 4, original rendering 6. Within the fields each compared field
+  carries its own weight (`FIELD_WEIGHTS`) and a mismatch loses it; unreadable fields are not
+  counted. A QR code scores 1 when signed and consistent, 0.5 when consistent but unsigned, 0
+  otherwise; the rendering scores 1 when it matches, 0 when regions were changed;
+* a check by credential id alone (no upload) has none of these parts: a valid certificate
+  earns the full 20.
+Mismatches of the name, credential id, grade or dates, a bad QR signature or payload, a changed
+region of the rendering and any invalid status are decisive; a title or issuer mismatch warns.
+
+A changed region is attributed to a field when a layout is known: `RegistryLayer(field_layout=...)`
+or a `field_layout` attribute on the record (field -> (x, y, w, h) as fractions of the rendering).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import cv2
+
+from fraud.imagediff import ImageComparison, compare_with_original
+from fraud.matching import (
+    FIELD_LABELS,
+    FieldMatch,
+    compare_dates,
+    compare_exact,
+    compare_names,
+    compare_titles,
+)
+
+from .base import Finding, Layer, LayerContext, LayerResult, LayerStatus, QRPayload, RegistryRecord
+
+PART_WEIGHTS = {"fields": 10.0, "qr": 4.0, "image": 6.0}
+FIELD_WEIGHTS = {
+    "credential_id": 3.0,
+    "recipient_name": 3.0,
+    "issue_date": 2.0,
+    "expiry_date": 1.0,
+    "grade": 1.0,
+    "title": 1.0,
+    "issuer": 1.0,
+}
+# Fields whose mismatch alone proves the document was altered; a title or issuer name is often
+# abbreviated or reworded by a reader, so those only warn.
+DECISIVE_FIELDS = frozenset({"credential_id", "recipient_name", "issue_date", "expiry_date", "grade"})
+# More than this share of the document changed is not a local edit: it is another rendering
+# (or a wholesale re-typeset); reported, but not on its own decisive.
+WIDESPREAD_CHANGE = 0.05
+MAX_REGION_FINDINGS = 5
+CREDENTIAL_ID_PREFIX = "CV"
+# QR payload key -> record field, for the payload-vs-record check.
+QR_FIELDS = {
+    "cid": "credential_id",
+    "name": "recipient_name",
+    "title": "title",
+    "issued": "issue_date",
+    "expires": "expiry_date",
+}
+
+# A field layout: field name -> (x, y, width, height) as fractions of the rendering's size.
+FieldLayout = Mapping[str, tuple[float, float, float, float]]
+
+
+@dataclass
+class _Part:
+    """One weighted part of the score: how much of it was earned (0-1), if it applied."""
+
+    earned: float | None = None  # None: could not be checked
+    findings: list[Finding] = field(default_factory=list)
+
+
+class RegistryLayer(Layer):
+    """Compares the document with the issuer's record, its status and its original rendering."""
+
+    name = "registry"
+    max_points = 20
+    title = "Issuer's registry"
+
+    def __init__(self, field_layout: FieldLayout | None = None):
+        # Where the renderer prints each field, to say which field a changed region covers.
+        self.field_layout = field_layout or {}
+
+    def run(self, ctx: LayerContext) -> LayerResult:
+        if ctx.record is None:
+            return self._without_record(ctx)
+        record = ctx.record
+        status = _status_findings(record, ctx.now)
+        fields, matches = self._fields_part(ctx, record)
+        qr = _qr_part(ctx.extracted.qr, record)
+        image, comparison = self._image_part(ctx, record)
+        findings = [*status, *fields.findings, *qr.findings, *image.findings]
+        parts = {"fields": fields, "qr": qr, "image": image}
+        points = 0.0 if any(f.decisive for f in status) else _points(parts, self.max_points)
+        details = {
+            "fields": [m.as_dict() for m in matches],
+            "parts": {name: part.earned for name, part in parts.items()},
+            "record_status": record.status,
+        }
+        artifacts = {}
+        if comparison is not None:
+            details["image"] = _comparison_details(comparison)
+            if comparison.changed_regions:
+                artifacts["diff_heatmap"] = comparison.heatmap_png
+        return self.result(_layer_status(findings), points, findings, artifacts=artifacts, details=details)
+
+    # --- no record -----------------------------------------------------------------------------
+
+    def _without_record(self, ctx: LayerContext) -> LayerResult:
+        cid = ctx.extracted.field_value("credential_id") or ctx.credential_id
+        if ctx.claimed_organization:
+            org = ctx.claimed_organization
+            what = f"no certificate with id {cid}" if cid else "no record of this certificate"
+            message = f"The document claims to be issued by {org}, but {org} has {what}."
+            finding = Finding(
+                "no_such_certificate", message, "critical", field="credential_id", decisive=True
+            )
+            return self.result(
+                "failed", 0.0, [finding], details={"claimed_organization": org, "credential_id": cid}
+            )
+        reason = (
+            f"No certificate with id {cid} is registered, and the document does not name an issuer "
+            "registered with CertVerify, so there is no record to compare it with."
+            if cid
+            else "The issuer is not registered with CertVerify, so there is no record to compare with."
+        )
+        return LayerResult.skipped(self.max_points, reason, code="unknown_issuer")
+
+    # --- printed fields ------------------------------------------------------------------------
+
+    def _fields_part(self, ctx: LayerContext, record: RegistryRecord) -> tuple[_Part, list[FieldMatch]]:
+        matches = [m for m in _compare_fields(ctx, record) if m is not None]
+        typed = _typed_id_finding(ctx.credential_id, record)
+        compared = [m for m in matches if m.status != "unreadable"]
+        findings = [typed] if typed else []
+        findings += [_mismatch_finding(m) for m in compared if m.mismatched]
+        agreed = [m for m in compared if m.matched]
+        if agreed:
+            labels = _join([FIELD_LABELS.get(m.field, m.field) for m in agreed])
+            findings.append(
+                Finding("fields_match", f"The {labels} on the document match the issuer's record.")
+            )
+        unreadable = [m for m in matches if m.status == "unreadable"]
+        if unreadable:
+            labels = _join([FIELD_LABELS.get(m.field, m.field) for m in unreadable])
+            them = "they were" if len(unreadable) > 1 else "it was"
+            message = f"The {labels} could not be read from the document, so {them} not compared."
+            findings.append(Finding("fields_unreadable", message))
+        if not compared:
+            return _Part(None, findings), matches
+        total = sum(FIELD_WEIGHTS[m.field] for m in compared)
+        earned = sum(FIELD_WEIGHTS[m.field] for m in agreed) / total
+        return _Part(earned, findings), matches
+
+    # --- original rendering --------------------------------------------------------------------
+
+    def _image_part(self, ctx: LayerContext, record: RegistryRecord) -> tuple[_Part, ImageComparison | None]:
+        if ctx.upload is None:
+            return _Part(), None
+        if not record.original_png:
+            message = (
+                "The issuer has no stored rendering of this certificate, so no pixel comparison was made."
+            )
+            return _Part(None, [Finding("no_original_rendering", message)]), None
+        try:
+            comparison = compare_with_original(ctx.upload.image, record.original_png)
+        except (cv2.error, ValueError, OSError) as exc:
+            message = f"The document could not be compared with the issuer's original rendering ({exc})."
+            return _Part(None, [Finding("image_compare_failed", message, "warning")]), None
+        if not comparison.aligned:
+            message = (
+                "The document could not be lined up with the issuer's original rendering (a photo taken "
+                "at an angle, a heavy crop, or a different document), so it was not compared pixel by pixel."
+            )
+            return _Part(None, [Finding("image_not_aligned", message, "warning")]), comparison
+        if comparison.matches_original:
+            message = (
+                "The document matches the issuer's original rendering: nothing was changed, added or "
+                f"removed (perceptual hash distance {comparison.phash_distance})."
+            )
+            return _Part(1.0, [Finding("matches_original", message)]), comparison
+        # A per-template layout would come with the record (see the module docstring).
+        layout = self.field_layout or getattr(record, "field_layout", None) or {}
+        return _Part(0.0, self._region_findings(comparison, layout)), comparison
+
+    def _region_findings(self, comparison: ImageComparison, layout: FieldLayout) -> list[Finding]:
+        if comparison.changed_fraction > WIDESPREAD_CHANGE:
+            message = (
+                f"Large parts of the document ({comparison.changed_fraction:.0%}) differ from the issuer's "
+                "original rendering: it is either not the issuer's rendering or a heavily edited copy."
+            )
+            return [Finding("widespread_changes", message, "critical")]
+        findings = []
+        for region in comparison.changed_regions[:MAX_REGION_FINDINGS]:
+            field_name = _field_at(region.original_box, comparison.original_size, layout)
+            where = _position_words(region.original_box, comparison.original_size)
+            what = f", where the {FIELD_LABELS.get(field_name, field_name)} is printed" if field_name else ""
+            message = (
+                f"The area at the {where} of the document{what} differs from the issuer's original "
+                "rendering: something was changed, added or removed there (marked in red on the heat map)."
+            )
+            findings.append(
+                Finding(
+                    "changed_region", message, "critical", field=field_name, region=region.box, decisive=True
+                )
+            )
+        extra = len(comparison.changed_regions) - MAX_REGION_FINDINGS
+        if extra > 0:
+            message = f"{extra} more changed area(s) are marked on the heat map."
+            findings.append(Finding("more_changed_regions", message, "critical"))
+        return findings
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+def _status_findings(record: RegistryRecord, now: datetime) -> list[Finding]:
+    if record.status == "revoked":
+        when = f" on {_format_date(record.revoked_at)}" if record.revoked_at else ""
+        why = (
+            f" because: {record.revocation_reason}" if record.revocation_reason else " (no reason was given)"
+        )
+        message = f"The issuer revoked this certificate{when}{why}. A revoked certificate is not valid."
+        return [Finding("revoked", message, "critical", decisive=True)]
+    if record.status == "suspended":
+        message = "The issuer has suspended this certificate, so it is not valid while the suspension lasts."
+        return [Finding("suspended", message, "critical", decisive=True)]
+    if record.status == "expired" or (record.expiry_date and record.expiry_date < now.date()):
+        when = f" on {_format_date(record.expiry_date)}" if record.expiry_date else ""
+        message = (
+            f"This certificate expired{when}. It was issued by {record.organization_name}, but an expired "
+            "certificate is no longer valid."
+        )
+        return [Finding("expired", message, "critical", field="expiry_date", decisive=True)]
+    if record.status != "issued":
+        message = f"The issuer's record has an unusual status, '{record.status}'."
+        return [Finding("unknown_status", message, "warning")]
+    message = f"{record.organization_name} issued this certificate and it is currently valid."
+    return [Finding("valid_status", message)]
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+def _compare_fields(ctx: LayerContext, record: RegistryRecord) -> list[FieldMatch | None]:
+    if ctx.extracted.vision is None:
+        return []
+    # The printed text as read, not `Extracted.field_value`: that prefers the QR's value, and a
+    # forger who edits the printed name but leaves the QR code alone must be compared as printed.
+    read = ctx.extracted.vision.fields.get
+    expiry = read("expiry_date")
+    grade = read("grade")
+    return [
+        compare_exact(read("credential_id"), record.credential_id, optional_prefix=CREDENTIAL_ID_PREFIX),
+        compare_names(read("recipient_name"), record.recipient_name),
+        compare_dates(read("issue_date"), record.issue_date, field="issue_date"),
+        # A date or grade that is neither printed nor recorded is simply absent, not unreadable.
+        compare_dates(expiry, record.expiry_date, field="expiry_date")
+        if expiry or record.expiry_date
+        else None,
+        compare_exact(grade, record.grade, field="grade") if grade or record.grade else None,
+        compare_titles(read("title"), record.title),
+        compare_titles(read("issuer"), record.organization_name, field="issuer") if read("issuer") else None,
+    ]
+
+
+def _mismatch_finding(match: FieldMatch) -> Finding:
+    decisive = match.field in DECISIVE_FIELDS
+    return Finding(
+        "field_mismatch",
+        match.message,
+        "critical" if decisive else "warning",
+        field=match.field,
+        decisive=decisive,
+    )
+
+
+def _typed_id_finding(typed: str | None, record: RegistryRecord) -> Finding | None:
+    if not typed:
+        return None
+    match = compare_exact(typed, record.credential_id, optional_prefix=CREDENTIAL_ID_PREFIX)
+    if match.matched:
+        return None
+    message = (
+        f"You asked about certificate {typed}, but the document is certificate {record.credential_id}: "
+        "make sure you are checking the certificate you were shown."
+    )
+    return Finding("different_certificate", message, "warning", field="credential_id")
+
+
+# --- QR code -----------------------------------------------------------------------------------
+
+
+def _qr_part(qr: QRPayload | None, record: RegistryRecord) -> _Part:
+    if qr is None:
+        return _Part()
+    findings = _qr_payload_findings(qr, record)
+    if qr.signature_valid is False:
+        message = (
+            "The QR code's digital signature is not valid: the QR code was not produced by the issuer, "
+            "or its contents were changed afterwards."
+        )
+        findings.insert(0, Finding("qr_signature_invalid", message, "critical", field="qr", decisive=True))
+    if any(f.decisive for f in findings):
+        return _Part(0.0, findings)
+    if qr.signature_valid:
+        findings.append(
+            Finding("qr_signature_valid", "The QR code carries the issuer's valid digital signature.")
+        )
+        return _Part(1.0, findings)
+    # Unsigned: it agrees with the record, but anyone could have made such a QR code.
+    return _Part(0.5, findings)
+
+
+def _qr_payload_findings(qr: QRPayload, record: RegistryRecord) -> list[Finding]:
+    matches = [_compare_qr_field(key, qr.fields.get(key), record) for key in QR_FIELDS]
+    findings = [_qr_mismatch(m) for m in matches if m is not None and m.mismatched]
+    content_hash = qr.fields.get("hash")
+    if content_hash and record.content_hash and str(content_hash).lower() != record.content_hash.lower():
+        message = "The QR code's fingerprint of the certificate does not match the issuer's record."
+        findings.append(
+            Finding("qr_field_mismatch", message, "critical", field="content_hash", decisive=True)
+        )
+    slug = qr.organization_slug
+    if slug and slug != record.organization_slug:
+        message = f"The QR code points to another issuer ('{slug}') than the certificate's, {record.organization_name}."
+        findings.append(Finding("qr_field_mismatch", message, "critical", field="issuer", decisive=True))
+    return findings
+
+
+def _compare_qr_field(key: str, value: object, record: RegistryRecord) -> FieldMatch | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    name = QR_FIELDS[key]
+    if name == "credential_id":
+        return compare_exact(text, record.credential_id, optional_prefix=CREDENTIAL_ID_PREFIX)
+    if name == "recipient_name":
+        return compare_names(text, record.recipient_name)
+    if name == "title":
+        return compare_titles(text, record.title)
+    return compare_dates(text, getattr(record, name), field=name)
+
+
+def _qr_mismatch(match: FieldMatch) -> Finding:
+    label = FIELD_LABELS.get(match.field, match.field)
+    message = (
+        f"The QR code gives the {label} as '{match.printed}', but the issuer's record says "
+        f"'{match.registry or 'none'}': the QR code does not belong to this certificate."
+    )
+    return Finding("qr_field_mismatch", message, "critical", field=match.field, decisive=True)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _points(parts: dict[str, _Part], max_points: int) -> float:
+    applicable = {name: part.earned for name, part in parts.items() if part.earned is not None}
+    if not applicable:
+        return float(max_points)
+    possible = sum(PART_WEIGHTS[name] for name in applicable)
+    earned = sum(PART_WEIGHTS[name] * value for name, value in applicable.items())
+    return round(max_points * earned / possible, 2)
+
+
+def _layer_status(findings: list[Finding]) -> LayerStatus:
+    if any(f.decisive for f in findings):
+        return "failed"
+    if any(f.severity != "info" for f in findings):
+        return "warning"
+    return "passed"
+
+
+def _comparison_details(comparison: ImageComparison) -> dict:
+    return {
+        "phash_distance": comparison.phash_distance,
+        "aligned": comparison.aligned,
+        "alignment": comparison.alignment,
+        "alignment_score": comparison.alignment_score,
+        "changed_fraction": comparison.changed_fraction,
+        "changed_regions": [r.as_dict() for r in comparison.changed_regions],
+    }
+
+
+def _field_at(box: tuple[int, int, int, int], size: tuple[int, int], layout: FieldLayout) -> str | None:
+    """The layout field that overlaps the region most, if any."""
+    if not layout or not size[0] or not size[1]:
+        return None
+    x, y, w, h = box[0] / size[0], box[1] / size[1], box[2] / size[0], box[3] / size[1]
+    overlaps = {name: _overlap((x, y, w, h), area) for name, area in layout.items()}
+    best = max(overlaps, key=overlaps.get)
+    return best if overlaps[best] > 0 else None
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0.0, dx) * max(0.0, dy)
+
+
+def _position_words(box: tuple[int, int, int, int], size: tuple[int, int]) -> str:
+    cx = (box[0] + box[2] / 2) / max(1, size[0])
+    cy = (box[1] + box[3] / 2) / max(1, size[1])
+    vertical = "top" if cy < 1 / 3 else "middle" if cy < 2 / 3 else "bottom"
+    horizontal = "left" if cx < 1 / 3 else "centre" if cx < 2 / 3 else "right"
+    return "centre" if (vertical, horizontal) == ("middle", "centre") else f"{vertical} {horizontal}"
+
+
+def _format_date(value: date | datetime) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

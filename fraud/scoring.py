@@ -1,0 +1,94 @@
+"""From layer results to a trust score (0–100) and a verdict. All the rules live here.
+
+Score: points earned over the maximum of the layers that ran (passed, warning, failed, error);
+skipped layers are left out of both. A layer in `error` counts as run and earns nothing: a check
+that could not be made never helps a document.
+
+Verdict, in order (thresholds are settings, see README):
+1. Any decisive finding (revoked/suspended/expired certificate, a field that differs from the
+   issuer's record, a bad QR signature, a region changed from the original, an id never issued
+   by a registered issuer) → `fraudulent`, and the score is capped at 20.
+2. Fewer than FRAUD_MIN_POINTS_FOR_VERDICT points could be checked → `inconclusive`.
+3. The issuer's record matched and the upload matches the original rendering → `authentic`
+   (the strongest evidence we have; forensic warnings alone do not overturn it).
+4. No issuer record (unknown issuer): at best `inconclusive` — we cannot vouch for a document
+   nobody registered — and `suspicious`/`fraudulent` when the forensic layers say so.
+5. Otherwise by score: ≥ FRAUD_AUTHENTIC_THRESHOLD `authentic`, < FRAUD_FRAUDULENT_THRESHOLD
+   `fraudulent`, in between `suspicious`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+RAN = {"passed", "warning", "failed", "error"}
+DECISIVE_CAP = 20.0
+ORIGINAL_MATCH_CODES = {"original_match", "matches_original"}
+
+
+@dataclass
+class Outcome:
+    score: float | None
+    verdict: str
+    earned: float
+    possible: int
+    reasons: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _decisive(results: list[dict]) -> list[str]:
+    return [f["message"] for r in results for f in r["findings"] if f.get("decisive")]
+
+
+def _original_matched(results: list[dict]) -> bool:
+    registry = next((r for r in results if r["layer"] == "registry"), None)
+    if registry is None or registry["status"] != "passed":
+        return False
+    return any(f["code"] in ORIGINAL_MATCH_CODES for f in registry["findings"])
+
+
+def score(results: list[dict]) -> Outcome:
+    ran = [r for r in results if r["status"] in RAN]
+    earned = sum(r["points"] for r in ran)
+    possible = sum(r["max_points"] for r in ran)
+    value = round(100.0 * earned / possible, 1) if possible else None
+    outcome = Outcome(
+        score=value,
+        verdict="inconclusive",
+        earned=earned,
+        possible=possible,
+        ran=[r["layer"] for r in ran],
+        skipped=[r["layer"] for r in results if r["status"] == "skipped"],
+        errors=[r["layer"] for r in results if r["status"] == "error"],
+    )
+    decisive = _decisive(results)
+    registry_ran = any(r["layer"] == "registry" and r["status"] in RAN for r in results)
+    if decisive:
+        outcome.verdict = "fraudulent"
+        outcome.score = min(value if value is not None else 0.0, DECISIVE_CAP)
+        outcome.reasons = decisive
+    elif possible < settings.FRAUD_MIN_POINTS_FOR_VERDICT or value is None:
+        outcome.reasons = ["Too few checks could run to reach a verdict."]
+    elif _original_matched(results):
+        outcome.verdict = "authentic"
+        outcome.reasons = ["The document matches the issuer's record and its original rendering."]
+    elif not registry_ran:
+        outcome.verdict = _by_score(value, ceiling="inconclusive")
+        outcome.reasons = [
+            "The issuer is not registered with CertVerify, so its records could not be checked."
+        ]
+    else:
+        outcome.verdict = _by_score(value)
+    return outcome
+
+
+def _by_score(value: float, ceiling: str = "authentic") -> str:
+    if value < settings.FRAUD_FRAUDULENT_THRESHOLD:
+        return "fraudulent"
+    if value < settings.FRAUD_AUTHENTIC_THRESHOLD:
+        return "suspicious"
+    return ceiling

@@ -1,0 +1,56 @@
+"""The pipeline on a real worker and broker (group + chord across processes)."""
+
+import os
+import time
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.celery_worker import running_worker
+from tests.verification.conftest import as_jpeg, png_of
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (a real broker)"
+    ),
+]
+
+
+def wait_for_completion(client, status_url: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(status_url).json()
+        if body["status"] in ("completed", "failed"):
+            return body
+        time.sleep(0.5)
+    raise AssertionError(f"verification did not finish: {body}")
+
+
+def test_genuine_and_revoked_certificates_through_a_real_worker(certificate, issuer, tmp_path):
+    from certificates.services import certificate_revoke
+    from organizations.access import Actor
+
+    media = settings.MEDIA_ROOT
+    with running_worker(media):
+        client = APIClient()
+        genuine = client.post(
+            "/api/v1/verifications/", {"file": _file(as_jpeg(png_of(certificate)))}, format="multipart"
+        )
+        body = wait_for_completion(client, genuine.json()["status_url"])
+        assert body["verdict"] == "authentic", body["reasons"]
+        assert len(body["layers"]) == 6 and body["layers_errored"] == []
+
+        certificate_revoke(actor=Actor(user=issuer), certificate=certificate, reason="Withdrawn")
+        revoked = client.post(
+            "/api/v1/verifications/", {"credential_id": certificate.credential_id}, format="multipart"
+        )
+        assert wait_for_completion(client, revoked.json()["status_url"])["verdict"] == "fraudulent"
+
+
+def _file(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("cert.jpg", data)

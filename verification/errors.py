@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class VerificationError(DomainError):
+    code = "verification_error"

@@ -1,0 +1,22 @@
+from django import forms
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        label="Certificate image or PDF",
+        help_text="JPEG, PNG, WebP or PDF, up to 15 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )
+    credential_id = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Credential id",
+        help_text="Printed on the certificate, e.g. CV-7KQ2-M9XD-4HPA-TT3E-X.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("credential_id", "").strip():
+            raise forms.ValidationError("Upload the certificate, type its credential id, or both.")
+        return cleaned

@@ -1,0 +1,275 @@
+"""Verification writes: create a request, run the pipeline, store results, retention.
+
+The pipeline: `start` claims the request and runs stage 1 (QR + reading the document, in
+`fraud`), then fans the six layers out as a Celery group whose chord callback `finish` stores
+each result (unique per verification and layer, so a retry overwrites instead of duplicating),
+scores, caches and records the webhook events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from celery import chord
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from certificates.credential_ids import normalize_credential_id
+from certificates.models import Certificate
+from fraud import registry, scoring
+from fraud.layers.geo import country_for_ip
+from organizations.access import Actor
+from organizations.models import Organization
+from webhooks.services import event_record
+
+from .errors import VerificationError
+from .models import LayerResult, VerificationRequest
+from .uploads import check_upload
+
+VELOCITY_WINDOW = timedelta(hours=24)
+CLIENT_WINDOW = timedelta(hours=1)
+STALE_RUNNING = timedelta(minutes=10)
+
+
+def result_cache_key(verification_id) -> str:
+    return f"verification:{verification_id}"
+
+
+@transaction.atomic
+def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -> VerificationRequest:
+    """Validate the input, store it, and start the pipeline after commit."""
+    credential_id = (credential_id or "").strip()
+    if upload is None and not credential_id:
+        raise VerificationError("Upload a certificate file or enter its credential id.", code="empty_request")
+    normalized = ""
+    if credential_id:
+        normalized = normalize_credential_id(credential_id) or ""
+        if not normalized:
+            raise VerificationError(
+                "This is not a valid credential id; check it for typing mistakes "
+                "(it looks like CV-XXXX-XXXX-XXXX-XXXX-X).",
+                field="credential_id",
+                code="invalid_credential_id",
+            )
+    checked = check_upload(upload) if upload is not None else None
+    verification = VerificationRequest(
+        access_token=secrets.token_urlsafe(24),
+        requested_by=actor.user,
+        api_key=actor.api_key,
+        credential_id_input=normalized,
+        client_ip=actor.ip,
+        client_country=country_for_ip(actor.ip) or "",
+    )
+    if checked is not None:
+        verification.upload.save(checked.storage_name, ContentFile(checked.data), save=False)
+        verification.upload_content_type = checked.content_type
+        verification.upload_size = len(checked.data)
+        verification.upload_sha256 = checked.sha256
+    verification.save()
+    transaction.on_commit(lambda: _enqueue(verification.pk))
+    return verification
+
+
+def _enqueue(verification_id) -> None:
+    from .tasks import start_verification
+
+    start_verification.delay(str(verification_id))
+
+
+def _inputs(verification: VerificationRequest) -> dict:
+    upload = None
+    if verification.upload and not verification.upload_deleted_at:
+        upload = {
+            "path": verification.upload.name,
+            "content_type": verification.upload_content_type,
+            "filename": verification.upload.name.rsplit("/", 1)[-1],
+        }
+    return {
+        "verification_id": str(verification.pk),
+        "now": timezone.now().isoformat(),
+        "upload": upload,
+        "credential_id": verification.credential_id_input or None,
+        "client_ip": verification.client_ip,
+    }
+
+
+def _geo_history(verification: VerificationRequest, certificate: Certificate | None) -> dict:
+    now = timezone.now()
+    history: dict = {"same_certificate": []}
+    if certificate is not None:
+        history["same_certificate"] = [
+            [country or None, created.isoformat()]
+            for country, created in VerificationRequest.objects.filter(
+                certificate=certificate, created_at__gte=now - VELOCITY_WINDOW
+            ).values_list("client_country", "created_at")[:500]
+        ]
+    if verification.client_ip:
+        recent = VerificationRequest.objects.filter(
+            client_ip=verification.client_ip, created_at__gte=now - CLIENT_WINDOW
+        ).exclude(pk=verification.pk)
+        history["client_recent_total"] = recent.count()
+        history["client_recent_failed"] = recent.filter(verdict="fraudulent").count()
+        history["client_distinct_credentials"] = (
+            recent.exclude(certificate=None).values("certificate").distinct().count()
+        )
+    return history
+
+
+def verification_claim(verification_id) -> VerificationRequest | None:
+    """Mark pending (or stale running) → running; None when another run owns it or it is done."""
+    now = timezone.now()
+    claimed = VerificationRequest.objects.filter(
+        pk=verification_id, status=VerificationRequest.Status.PENDING
+    ).update(status=VerificationRequest.Status.RUNNING, started_at=now)
+    if not claimed:
+        claimed = VerificationRequest.objects.filter(
+            pk=verification_id, status=VerificationRequest.Status.RUNNING, started_at__lt=now - STALE_RUNNING
+        ).update(started_at=now)
+    return VerificationRequest.objects.get(pk=verification_id) if claimed else None
+
+
+def verification_start(verification_id, *, layer_task, finish_task) -> str:
+    """Stage 1, then the parallel layers as a chord. Returns a short status."""
+    from fraud.context import extract
+
+    verification = verification_claim(verification_id)
+    if verification is None:
+        return "not-claimed"
+    inputs = _inputs(verification)
+    try:
+        extracted = extract(inputs)
+    except Exception as exc:  # an unreadable document still gets the layers that can run
+        extracted = {
+            "qr": None,
+            "vision": None,
+            "credential_id": inputs["credential_id"],
+            "claimed_organization": None,
+            "error": f"Reading the document failed: {type(exc).__name__}",
+        }
+    certificate = _record_extraction(verification, extracted)
+    inputs["extracted"] = extracted
+    inputs["geo"] = _geo_history(verification, certificate)
+    header = [layer_task.s(inputs, name) for name in registry.layer_names()]
+    chord(header)(finish_task.s(str(verification.pk)))
+    return "started"
+
+
+def _record_extraction(verification: VerificationRequest, extracted: dict) -> Certificate | None:
+    certificate = None
+    if extracted.get("credential_id"):
+        certificate = (
+            Certificate.objects.select_related("organization")
+            .filter(credential_id=extracted["credential_id"])
+            .first()
+        )
+    organization = certificate.organization if certificate else None
+    if organization is None and extracted.get("claimed_organization"):
+        organization = Organization.objects.filter(slug=extracted["claimed_organization"]).first()
+    verification.extracted = extracted
+    verification.certificate = certificate
+    verification.organization = organization
+    verification.save(update_fields=["extracted", "certificate", "organization"])
+    return certificate
+
+
+@transaction.atomic
+def verification_finish(verification_id, results: list[dict]) -> VerificationRequest:
+    """Store every layer's result, score, and record events. Idempotent."""
+    verification = VerificationRequest.objects.select_for_update().get(pk=verification_id)
+    order = {name: i for i, name in enumerate(registry.layer_names())}
+    for result in results:
+        LayerResult.objects.update_or_create(
+            verification=verification,
+            layer=result["layer"],
+            defaults={
+                "position": order.get(result["layer"], 99),
+                "status": result["status"],
+                "points": result["points"],
+                "max_points": result["max_points"],
+                "findings": result["findings"],
+                "details": result["details"],
+                "artifacts": result["artifacts"],
+                "duration_ms": result["duration_ms"],
+            },
+        )
+    already_done = verification.status == VerificationRequest.Status.COMPLETED
+    outcome = scoring.score(sorted(results, key=lambda r: order.get(r["layer"], 99)))
+    verification.score = outcome.score
+    verification.verdict = outcome.verdict
+    verification.reasons = outcome.reasons
+    verification.status = VerificationRequest.Status.COMPLETED
+    verification.completed_at = timezone.now()
+    verification.save(update_fields=["score", "verdict", "reasons", "status", "completed_at"])
+    if not already_done:
+        _record_events(verification)
+    transaction.on_commit(lambda: cache.delete(result_cache_key(verification.pk)))
+    return verification
+
+
+def _record_events(verification: VerificationRequest) -> None:
+    if verification.organization is None:
+        return
+    data = {
+        "verification_id": str(verification.pk),
+        "verdict": verification.verdict,
+        "score": verification.score,
+        "credential_id": verification.certificate.credential_id
+        if verification.certificate
+        else verification.extracted.get("credential_id"),
+        "reasons": verification.reasons[:5],
+    }
+    event_record(organization=verification.organization, type="verification.completed", data=data)
+    if verification.verdict in ("fraudulent", "suspicious"):
+        event_record(organization=verification.organization, type="verification.flagged", data=data)
+
+
+@transaction.atomic
+def verification_fail(verification_id, message: str) -> None:
+    VerificationRequest.objects.filter(pk=verification_id).exclude(
+        status=VerificationRequest.Status.COMPLETED
+    ).update(status=VerificationRequest.Status.FAILED, error=message[:1000], completed_at=timezone.now())
+
+
+def _delete_files(verification: VerificationRequest) -> None:
+    for layer in verification.layers.all():
+        for path in layer.artifacts.values():
+            default_storage.delete(path)
+    if verification.upload:
+        verification.upload.delete(save=False)
+
+
+@transaction.atomic
+def verification_delete(*, actor: Actor, verification: VerificationRequest) -> None:
+    """The requester removes their verification: the upload, its artifacts and the result."""
+    is_requester = (actor.user is not None and verification.requested_by_id == actor.user.pk) or (
+        actor.api_key is not None and verification.api_key_id == actor.api_key.pk
+    )
+    if not is_requester:
+        raise VerificationError(
+            "Only the requester can delete a verification.", code="permission_denied", status_code=403
+        )
+    _delete_files(verification)
+    verification.delete()
+
+
+def verifications_purge_uploads(*, now=None) -> int:
+    """Delete uploaded originals and artifacts past the retention period; keep the results."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.VERIFICATION_UPLOAD_RETENTION_DAYS)
+    purged = 0
+    stale = (
+        VerificationRequest.objects.filter(created_at__lt=cutoff, upload_deleted_at__isnull=True)
+        .exclude(upload="")
+        .prefetch_related("layers")
+    )
+    for verification in stale.iterator(chunk_size=200):
+        _delete_files(verification)
+        LayerResult.objects.filter(verification=verification).update(artifacts={})
+        VerificationRequest.objects.filter(pk=verification.pk).update(upload="", upload_deleted_at=now)
+        purged += 1
+    return purged

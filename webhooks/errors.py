@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class WebhookError(DomainError):
+    code = "webhook_error"
