@@ -40,6 +40,11 @@ def result_cache_key(verification_id) -> str:
     return f"verification:{verification_id}"
 
 
+def result_cache_forget(verification_id) -> None:
+    base = result_cache_key(verification_id)
+    cache.delete_many([f"{base}:True", f"{base}:False"])
+
+
 @transaction.atomic
 def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -> VerificationRequest:
     """Validate the input, store it, and start the pipeline after commit."""
@@ -207,7 +212,7 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
     verification.save(update_fields=["score", "verdict", "reasons", "status", "completed_at"])
     if not already_done:
         _record_events(verification)
-    transaction.on_commit(lambda: cache.delete(result_cache_key(verification.pk)))
+    transaction.on_commit(lambda: result_cache_forget(verification.pk))
     return verification
 
 
@@ -254,7 +259,9 @@ def verification_delete(*, actor: Actor, verification: VerificationRequest) -> N
             "Only the requester can delete a verification.", code="permission_denied", status_code=403
         )
     _delete_files(verification)
+    pk = verification.pk
     verification.delete()
+    transaction.on_commit(lambda: result_cache_forget(pk))
 
 
 def verifications_purge_uploads(*, now=None) -> int:

@@ -111,6 +111,12 @@ class MeView(APIView):
         )
         return Response(s.MeSerializer(user).data)
 
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Close the account: deactivated and personal data minimized (see README, Privacy)."""
+        services.user_deactivate(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class PasswordChangeView(APIView):
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.MessageSerializer})

@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organizations.roles.Role",
         "APIKeyRoleEnum": "organizations.roles.API_KEY_ROLE_CHOICES",
+        # Verifications and issuance batches share these choices; one name keeps the schema stable.
+        "JobStatusEnum": "verification.models.VerificationRequest.Status",
     },
 }
 

@@ -1,9 +1,11 @@
 """Local development: the embedded default plus debug conveniences."""
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import LOGGING, env
 
 DEBUG = env.bool("DEBUG", default=True)
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # eager tasks would log every render

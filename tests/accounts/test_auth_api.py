@@ -222,3 +222,14 @@ def test_argon2id_with_owasp_minimum_parameters_hashes_passwords(user):
     params = extract_parameters(encoded.split("argon2", 1)[1])
     assert params.type.name == "ID"
     assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2 and params.parallelism >= 1
+
+
+def test_closing_an_account_deactivates_and_minimizes_it(api_client):
+    user = UserFactory(full_name="Ada Lovelace")
+    tokens = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()
+    client = auth_client(user)
+    assert client.delete("/api/v1/auth/me/").status_code == 204
+    user.refresh_from_db()
+    assert not user.is_active and user.full_name == "" and "deleted" in user.email
+    assert not user.has_usable_password()
+    assert api_client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}).status_code == 401

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -84,7 +85,15 @@ class VerificationViewSet(
 
     @extend_schema(parameters=[TOKEN])
     def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+        verification = self.get_object()  # access is checked on every read, cached or not
+        if verification.status != VerificationRequest.Status.COMPLETED:
+            return Response(self.get_serializer(verification).data)
+        key = f"{services.result_cache_key(verification.pk)}:{bool(self._token())}"
+        data = cache.get(key)
+        if data is None:
+            data = self.get_serializer(verification).data
+            cache.set(key, data, 600)
+        return Response(data)
 
     def perform_destroy(self, instance):
         services.verification_delete(actor=self.actor, verification=instance)
