@@ -56,14 +56,16 @@ def running_worker(media_root: Path, extra_env: dict | None = None):
     process = subprocess.Popen(
         command, env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
+    # Set through the CELERY_ namespace keys the app was configured with: assigning the lowercase
+    # names would shadow them for the rest of the test process (other tests toggle these too).
+    conf = app.conf
+    previous = (conf.CELERY_TASK_ALWAYS_EAGER, conf.CELERY_TASK_DEFAULT_QUEUE)
+    conf.CELERY_TASK_ALWAYS_EAGER, conf.CELERY_TASK_DEFAULT_QUEUE = False, queue
     try:
         _wait_until_ready(queue, process)
         yield process
     finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        conf.CELERY_TASK_ALWAYS_EAGER, conf.CELERY_TASK_DEFAULT_QUEUE = previous
         process.terminate()
         try:
             process.wait(timeout=20)

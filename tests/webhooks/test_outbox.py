@@ -19,11 +19,13 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def dead_broker():
+def dead_broker(monkeypatch):
     """Point Celery at a broker that refuses connections, as during a broker outage."""
     conf = celery_app.conf  # configured from Django settings: keys carry the CELERY_ namespace
     saved = conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER
     celery_app._after_fork()  # drop pooled connections to the previous broker
+    # Celery prefers a CELERY_BROKER_URL environment variable (set in CI) over any setting.
+    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
     conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = DEAD_BROKER, False
     yield
     celery_app._after_fork()
@@ -61,7 +63,7 @@ def test_a_broker_outage_at_commit_does_not_fail_the_request_and_the_sweeper_del
         issued = services.event_record(organization=org, type=events.CERTIFICATE_ISSUED, data={})
 
     assert response.status_code == 202
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # bounded (no publish retries), even on a loaded machine
     assert receiver.requests == []
     assert Delivery.objects.filter(status="pending", dispatched_at__isnull=True).count() == 2
 
