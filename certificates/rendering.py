@@ -38,7 +38,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.hashing import normalize_text
-from certificates.qr import make_qr_image, qr_modules
+from certificates.qr import make_qr_image
 
 PRODUCER = "CertVerify"
 
@@ -725,55 +725,28 @@ class _PdfPainter:
     def point(self, x: float, y: float) -> tuple[float, float]:
         return self.left + x * self.scale, self.top - y * self.scale
 
-    def text(self, op: TextOp) -> None:
-        self.pdf.setFont(_pdf_font(op.family), op.size * self.scale)
-        self.pdf.setFillColorRGB(*(c / 255 for c in _rgb(op.color)))
-        draw = {
-            "left": self.pdf.drawString,
-            "center": self.pdf.drawCentredString,
-            "right": self.pdf.drawRightString,
-        }
-        draw[op.align](*self.point(op.x, op.y), op.text)
-
-    def line(self, op: LineOp) -> None:
-        self.pdf.setStrokeColorRGB(*(c / 255 for c in _rgb(op.color)))
-        self.pdf.setLineWidth(op.width * self.scale)
-        self.pdf.line(*self.point(op.x1, op.y1), *self.point(op.x2, op.y2))
-
-    def qr(self, op: QROp) -> None:
-        """Vector modules at the same whole-pixel grid as the PNG, one rectangle per run of dark modules."""
-        modules = qr_modules(op.text)
-        module = op.size // modules.shape[0]
-        origin = (op.size - module * modules.shape[0]) // 2
-        self.pdf.setFillColorRGB(1, 1, 1)
-        self.pdf.rect(
-            *self.point(op.x, op.y + op.size), op.size * self.scale, op.size * self.scale, stroke=0, fill=1
-        )
-        self.pdf.setFillColorRGB(0, 0, 0)
-        for row, cells in enumerate(modules):
-            for start, stop in _dark_runs(cells):
-                x, y = op.x + origin + start * module, op.y + origin + (row + 1) * module
-                self.pdf.rect(
-                    *self.point(x, y),
-                    (stop - start) * module * self.scale,
-                    module * self.scale,
-                    stroke=0,
-                    fill=1,
-                )
-
-    def paint(self, ops: list) -> None:
+    def invisible_text(self, ops: list) -> None:
+        """Text render mode 3: selectable and searchable, never painted."""
         for op in ops:
-            {TextOp: self.text, LineOp: self.line, QROp: self.qr}[type(op)](op)
-
-
-def _dark_runs(cells: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate(([False], cells, [False])).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+            text = self.pdf.beginText()
+            text.setTextRenderMode(3)
+            text.setFont(_pdf_font(op.family), op.size * self.scale)
+            x, y = self.point(op.x, op.y)
+            if op.align != "left":
+                width = self.pdf.stringWidth(op.text, _pdf_font(op.family), op.size * self.scale)
+                x -= width / 2 if op.align == "center" else width
+            text.setTextOrigin(x, y)
+            text.textOut(op.text)
+            self.pdf.drawText(text)
 
 
 def render_pdf(inp: RenderInput) -> bytes:
-    """A one-page A4 landscape PDF: the background as an image, text and QR code as vectors."""
+    """A one-page A4 landscape PDF showing exactly the PNG rendering, with the text as an invisible layer.
+
+    The page image is the same raster as the PNG, so a genuine PDF rasterized by a verifier matches
+    the stored original pixel for pixel (layer 4 compares them); the invisible text keeps the PDF
+    searchable and selectable.
+    """
     layout = resolve_layout(inp.layout)
     width, height = layout["canvas"]["width"], layout["canvas"]["height"]
     buffer = io.BytesIO()
@@ -788,10 +761,9 @@ def render_pdf(inp: RenderInput) -> bytes:
     pdf.setFillColorRGB(*(c / 255 for c in _rgb(layout["colors"]["paper"])))
     pdf.rect(0, 0, page_width, page_height, stroke=0, fill=1)  # letterbox for canvases that are not A4-shaped
     left, bottom = painter.point(0, height)
-    pdf.drawImage(
-        ImageReader(_background(inp, layout)), left, bottom, width * painter.scale, height * painter.scale
-    )
-    painter.paint(_plan(inp, layout))
+    image = render_image(inp)
+    pdf.drawImage(ImageReader(image), left, bottom, width * painter.scale, height * painter.scale)
+    painter.invisible_text([op for op in _plan(inp, layout) if isinstance(op, TextOp)])
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -194,3 +194,13 @@ def test_a_mistyped_credential_id_is_a_field_error():
 def test_nothing_submitted_is_a_clear_error():
     response = APIClient().post("/api/v1/verifications/", {}, format="multipart")
     assert response.status_code == 400 and response.json()["error"]["code"] == "empty_request"
+
+
+def test_the_issuers_own_pdf_is_authentic(certificate, django_capture_on_commit_callbacks):
+    """The PDF's page raster is the stored PNG, so a verifier's rasterization matches the original."""
+    with certificate.pdf.open("rb") as fh:
+        data = fh.read()
+    client = APIClient()
+    body = result(client, submit(client, data=data, name="c.pdf", capture=django_capture_on_commit_callbacks))
+    assert body["verdict"] == "authentic", body["reasons"]
+    assert any(f["code"] == "matches_original" for f in layer(body, "registry")["findings"])
