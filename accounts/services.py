@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -30,10 +31,14 @@ LOCKOUT_THRESHOLD = 10
 LOCKOUT_DURATION = timedelta(minutes=15)
 
 
-def _send(template: str, *, to: str, context: dict) -> None:
+def _render(template: str, context: dict) -> tuple[str, str]:
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}.txt", context)
+    return subject, render_to_string(f"emails/{template}.txt", context)
+
+
+def _send(template: str, *, to: str, context: dict) -> None:
+    subject, body = _render(template, context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
@@ -60,6 +65,7 @@ def user_register(*, email: str, password: str, full_name: str = "", verified: b
     _validate_password(password, User(email=email, full_name=full_name))
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        make_password(password)  # same work as creating the account, so timing does not tell
         transaction.on_commit(lambda: _send("account_exists", to=email, context={"user": existing}))
         return None
     user = User.objects.create_user(
@@ -162,13 +168,19 @@ def user_change_password(
 
 
 def password_reset_request(*, email: str) -> None:
-    """E-mail a reset link if the address has an active account; silent otherwise."""
-    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
-    if user is None:
-        return
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    _send("password_reset", to=user.email, context={"user": user, "uid": uid, "token": token})
+    """E-mail a reset link if the address has an active account; silent otherwise.
+
+    An unknown address costs the same work (a link and a message are made, then dropped), so the
+    response time does not tell whether the address has an account.
+    """
+    email = (email or "").strip()
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    recipient = user or User(email=email)
+    uid = urlsafe_base64_encode(force_bytes(recipient.pk))
+    token = default_token_generator.make_token(recipient)
+    subject, body = _render("password_reset", {"user": recipient, "uid": uid, "token": token})
+    if user is not None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @transaction.atomic

@@ -9,12 +9,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from organizations.access import Actor
+from organizations.models import Organization
 from organizations.roles import Role
 
 from .credential_ids import normalize_credential_id
-from .models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
+SEARCH_FEW_MATCHES = 1000
 
 
 def certificates_for_actor(actor: Actor) -> QuerySet[Certificate]:
@@ -25,16 +27,14 @@ def certificates_for_actor(actor: Actor) -> QuerySet[Certificate]:
 
 def certificate_get_for_actor(actor: Actor, credential_id: str, *, minimum: str = Role.VIEWER) -> Certificate:
     normalized = normalize_credential_id(credential_id) or credential_id
-    certificate = (
-        Certificate.objects.filter(
+    # get(), not first(): credential_id is unique, and first() would compile and run an ORDER BY.
+    # Only the joins every caller reads; `supersedes` (set on reissues only) loads on access.
+    try:
+        return Certificate.objects.select_related("organization", "anchor").get(
             organization_id__in=actor.organization_ids(minimum), credential_id=normalized
         )
-        .select_related("organization", "anchor", "signing_key", "supersedes")
-        .first()
-    )
-    if certificate is None:
-        raise Http404("No such certificate.")
-    return certificate
+    except Certificate.DoesNotExist:
+        raise Http404("No such certificate.") from None
 
 
 def certificate_search(queryset: QuerySet[Certificate], query: str) -> QuerySet[Certificate]:
@@ -54,9 +54,19 @@ def certificate_search(queryset: QuerySet[Certificate], query: str) -> QuerySet[
         return queryset.none()
     if connection.vendor == "postgresql":
         terms = " & ".join(re.sub(r"[^\w@.+-]", "", w) + ":*" for w in words)
-        return queryset.extra(
+        matched = queryset.extra(
             where=["certificates_certificate.search_document @@ to_tsquery('simple', %s)"], params=[terms]
         )
+        # PostgreSQL's estimate for a prefix match is often off by 100x or more; with ORDER BY
+        # issue_date LIMIT 25 it then walks the organization's whole date index looking for one
+        # rare e-mail (seconds at 1M rows). So look the matches up in the GIN index first: a few
+        # (the usual case: a person) are fetched by id and sorted; many (a common word) are
+        # found quickly by walking the date index, which the planner then rightly chooses.
+        ids = list(matched.order_by().values_list("pk", flat=True)[: SEARCH_FEW_MATCHES + 1])
+        if len(ids) <= SEARCH_FEW_MATCHES:
+            return queryset.filter(pk__in=ids)
+        matched.search_matches_over = SEARCH_FEW_MATCHES  # core.pagination need not count them again
+        return matched
     condition = Q()
     for word in words:
         condition &= (
@@ -68,16 +78,83 @@ def certificate_search(queryset: QuerySet[Certificate], query: str) -> QuerySet[
     return queryset.filter(condition)
 
 
+# The anonymous status lookup (public_record) is the hottest uncached path; the ORM spends more CPU
+# compiling its three-table select than PostgreSQL spends answering it. So the SQL is built once,
+# from the model metadata, and rows become model instances through Model.from_db (any field not
+# selected here is deferred and loads on access, so public_record stays the one definition).
+_PUBLIC_FIELDS = {
+    Certificate: (
+        "id",
+        "credential_id",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "recipient_name",
+        "title",
+        "issue_date",
+        "expiry_date",
+        "grade",
+        "content_hash",
+        "organization_id",
+        "anchor_id",
+    ),
+    Organization: ("id", "name", "slug", "is_verified", "website"),
+    Anchor: ("id", "status", "chain_id", "tx_hash", "block_number", "merkle_root"),
+}
+
+
+# Model.from_db takes the values in the model's field order.
+_PUBLIC_FIELDS = {
+    model: tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+    for model, names in _PUBLIC_FIELDS.items()
+}
+
+
+def _public_sql() -> str:
+    def columns(model, alias):
+        return [f'{alias}."{model._meta.get_field(name).column}"' for name in _PUBLIC_FIELDS[model]]
+
+    return (
+        f"SELECT {', '.join(columns(Certificate, 'c') + columns(Organization, 'o') + columns(Anchor, 'a'))} "
+        f'FROM "{Certificate._meta.db_table}" c '
+        f'JOIN "{Organization._meta.db_table}" o ON o."id" = c."organization_id" '
+        f'LEFT JOIN "{Anchor._meta.db_table}" a ON a."id" = c."anchor_id" '
+        'WHERE c."credential_id" = %s'
+    )
+
+
+_PUBLIC_SQL = _public_sql()
+
+
+def certificate_public_get_for_status(credential_id: str) -> Certificate:
+    """certificate_public_get for the public status record: one precompiled query."""
+    normalized = normalize_credential_id(credential_id)
+    if not normalized:
+        raise Http404("No certificate has this id.")
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_SQL, [normalized])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No certificate has this id.")
+    n_cert, n_org = len(_PUBLIC_FIELDS[Certificate]), len(_PUBLIC_FIELDS[Organization])
+    db = connection.alias
+    certificate = Certificate.from_db(db, _PUBLIC_FIELDS[Certificate], row[:n_cert])
+    certificate.organization = Organization.from_db(
+        db, _PUBLIC_FIELDS[Organization], row[n_cert : n_cert + n_org]
+    )
+    anchor_row = row[n_cert + n_org :]
+    certificate.anchor = Anchor.from_db(db, _PUBLIC_FIELDS[Anchor], anchor_row) if anchor_row[0] else None
+    return certificate
+
+
 def certificate_public_get(credential_id: str) -> Certificate:
     normalized = normalize_credential_id(credential_id)
-    certificate = (
-        Certificate.objects.filter(credential_id=normalized).select_related("organization", "anchor").first()
-        if normalized
-        else None
-    )
-    if certificate is None:
+    if not normalized:
         raise Http404("No certificate has this id.")
-    return certificate
+    try:  # get(): no ORDER BY on a unique lookup (this is the uncached public path)
+        return Certificate.objects.select_related("organization", "anchor").get(credential_id=normalized)
+    except Certificate.DoesNotExist:
+        raise Http404("No certificate has this id.") from None
 
 
 def templates_for_actor(actor: Actor) -> QuerySet[CertificateTemplate]:

@@ -31,6 +31,7 @@ from organizations.roles import Role
 
 from . import batches, forms, selectors, services, template_services
 from .api.views import EXPORT_COLUMNS, CertificateFilter, file_response
+from .export import spreadsheet_safe
 from .models import Certificate, CertificateTemplate, IssuanceBatch
 from .public import STATUS_WORDS
 from .rendering import DEFAULT_LAYOUT, LayoutError, RenderInput, font_path, layout_schema_errors, render_image
@@ -46,6 +47,14 @@ EXPLORERS = {
     80002: "https://amoy.polygonscan.com/tx/",
     1: "https://etherscan.io/tx/",
     11155111: "https://sepolia.etherscan.io/tx/",
+}
+QR_FIELD_LABELS = {
+    "cid": "Credential id",
+    "name": "Name",
+    "title": "Course",
+    "issued": "Issued",
+    "expires": "Expires",
+    "org": "Issuer",
 }
 SAMPLE_CSV = (
     "recipient_name,recipient_email,title,issue_date,expiry_date,grade,external_id,meta_student_number\n"
@@ -169,7 +178,7 @@ def certificate_export_view(request):
         yield writer.writerow(EXPORT_COLUMNS)
         for certificate in queryset.iterator(chunk_size=2000):
             values = (getattr(certificate, column) for column in EXPORT_COLUMNS)
-            yield writer.writerow(["" if value is None else value for value in values])
+            yield writer.writerow([spreadsheet_safe(value) for value in values])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     name = f"certificates-{request.portal.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -181,15 +190,18 @@ def certificate_export_view(request):
 
 
 def _qr_info(certificate: Certificate) -> dict | None:
+    """What the QR code carries: the verify URL and the signed fields (readable labels)."""
     try:
         parsed = parse_qr_text(certificate.qr_text)
     except QRPayloadError:
         return None
+    fields = [(label, parsed.fields.get(key)) for key, label in QR_FIELD_LABELS.items()]
     return {
         "url": parsed.url,
         "key_id": parsed.key_id,
-        "fields": parsed.fields,
+        "fields": fields,
         "length": len(certificate.qr_text),
+        "hash_matches": parsed.fields.get("hash") == certificate.content_hash,
     }
 
 
@@ -271,7 +283,7 @@ def _lifecycle(request, credential_id: str, service, *, form_class=None, form_na
     try:
         service(actor=request.portal.actor, certificate=certificate, **kwargs)
     except DomainError as exc:
-        if form is None:
+        if form is None or exc.field is None:  # e.g. "already revoked": a banner, not a field error
             messages.error(request, exc.message)
             return redirect("portal:certificate-detail", credential_id=certificate.credential_id)
         apply_domain_error(form, exc)
@@ -632,17 +644,20 @@ def template_preview_view(request, pk: int):
 @portal_view(Role.ADMIN)
 @require_POST
 def template_live_preview_view(request):
-    """The editor's unsaved layout drawn (with the saved background, if editing); errors as JSON."""
+    """The editor's unsaved layout drawn (with the saved background, if editing).
+
+    A layout with mistakes is answered with JSON `{"errors": [...]}` (status 200: the editor shows
+    them; it is not a failed request) instead of a PNG.
+    """
     form = forms.TemplatePreviewForm(request.POST)
     form.is_valid()
     layout = form.layout_value()
     if layout is None:
-        return JsonResponse({"errors": ["The layout is not a valid JSON object."]}, status=400)
+        return JsonResponse({"errors": ["The layout is not a valid JSON object."]})
     errors = layout_schema_errors(layout)
     if errors:
-        return JsonResponse({"errors": errors[:8]}, status=400)
+        return JsonResponse({"errors": errors[:8]})
     template_id = request.POST.get("template", "")
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
     values = {"organization_name": request.portal.organization.name}
     return _png(_preview_png(layout=layout, background=_background(template), values=values))
-

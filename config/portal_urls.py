@@ -7,7 +7,10 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
+from certificates import views as cert_views
 from organizations import views as org_views
+from verification import portal_views as verification_views
+from webhooks import views as webhook_views
 
 app_name = "portal"
 urlpatterns = [
@@ -48,4 +51,88 @@ urlpatterns = [
     path("api-keys/<int:pk>/", org_views.api_key_created_view, name="api-key-created"),
     path("api-keys/<int:pk>/revoke/", org_views.api_key_revoke_view, name="api-key-revoke"),
     path("audit-log/", org_views.audit_log_view, name="audit-log"),
+    # Certificates
+    path("certificates/", cert_views.certificate_list_view, name="certificates"),
+    path("certificates/export.csv", cert_views.certificate_export_view, name="certificate-export"),
+    path("certificates/new/", cert_views.certificate_issue_view, name="certificate-issue"),
+    path("certificates/preview.png", cert_views.certificate_preview_view, name="certificate-preview"),
+    path("certificates/<str:credential_id>/", cert_views.certificate_detail_view, name="certificate-detail"),
+    path(
+        "certificates/<str:credential_id>/image.png",
+        cert_views.certificate_image_view,
+        name="certificate-image",
+    ),
+    path(
+        "certificates/<str:credential_id>/certificate.pdf",
+        cert_views.certificate_pdf_view,
+        name="certificate-pdf",
+    ),
+    path(
+        "certificates/<str:credential_id>/revoke/",
+        cert_views.certificate_revoke_view,
+        name="certificate-revoke",
+    ),
+    path(
+        "certificates/<str:credential_id>/unrevoke/",
+        cert_views.certificate_unrevoke_view,
+        name="certificate-unrevoke",
+    ),
+    path(
+        "certificates/<str:credential_id>/suspend/",
+        cert_views.certificate_suspend_view,
+        name="certificate-suspend",
+    ),
+    path(
+        "certificates/<str:credential_id>/unsuspend/",
+        cert_views.certificate_unsuspend_view,
+        name="certificate-unsuspend",
+    ),
+    path(
+        "certificates/<str:credential_id>/reissue/",
+        cert_views.certificate_reissue_view,
+        name="certificate-reissue",
+    ),
+    # Bulk issuance
+    path("bulk-issue/", cert_views.bulk_issue_view, name="bulk-issue"),
+    path("bulk-issue/example.csv", cert_views.bulk_issue_sample_view, name="bulk-issue-sample"),
+    path("batches/<int:pk>/", cert_views.batch_detail_view, name="batch-detail"),
+    path("batches/<int:pk>/progress/", cert_views.batch_progress_view, name="batch-progress"),
+    path("batches/<int:pk>/errors.csv", cert_views.batch_errors_view, name="batch-errors"),
+    # Templates
+    path("templates/", cert_views.template_list_view, name="templates"),
+    path("templates/new/", cert_views.template_create_view, name="template-create"),
+    path("templates/preview.png", cert_views.template_live_preview_view, name="template-live-preview"),
+    path("templates/<int:pk>/", cert_views.template_edit_view, name="template-edit"),
+    path("templates/<int:pk>/preview.png", cert_views.template_preview_view, name="template-preview"),
+    # Verifications
+    path("verifications/", verification_views.verification_list_view, name="verifications"),
+    path("verifications/<uuid:pk>/", verification_views.verification_detail_view, name="verification-detail"),
+    path(
+        "verifications/<uuid:pk>/status/",
+        verification_views.verification_status_view,
+        name="verification-status",
+    ),
+    path(
+        "verifications/<uuid:pk>/artifacts/<slug:layer>/<slug:name>.png",
+        verification_views.verification_artifact_view,
+        name="verification-artifact",
+    ),
+    path(
+        "verifications/<uuid:pk>/upload/",
+        verification_views.verification_upload_view,
+        name="verification-upload",
+    ),
+    # Webhooks
+    path("webhooks/", webhook_views.webhook_list_view, name="webhooks"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_detail_view, name="webhook-detail"),
+    path("webhooks/<int:pk>/secret/", webhook_views.webhook_secret_view, name="webhook-secret"),
+    path("webhooks/<int:pk>/rotate-secret/", webhook_views.webhook_rotate_view, name="webhook-rotate"),
+    path("webhooks/<int:pk>/test/", webhook_views.webhook_test_view, name="webhook-test"),
+    path("webhooks/<int:pk>/toggle/", webhook_views.webhook_toggle_view, name="webhook-toggle"),
+    path("webhooks/<int:pk>/delete/", webhook_views.webhook_delete_view, name="webhook-delete"),
+    path(
+        "webhooks/<int:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver_view,
+        name="webhook-redeliver",
+    ),
 ]

@@ -11,12 +11,18 @@ fields, `non_field_errors` for the whole object) to lists of messages.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER = 5  # seconds; a restart or failover of PostgreSQL takes about this long
 
 
 class DomainError(Exception):
@@ -74,6 +80,13 @@ def error_body(code: str, message: str, request=None, fields: dict | None = None
 
 def api_exception_handler(exc, context):
     request = context.get("request")
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable or restarting: a retryable 503, not a 500 (docs/operations.md).
+        logger.error("database unavailable", exc_info=exc)
+        message = "The service is briefly unavailable; try again in a few seconds."
+        response = Response(error_body("service_unavailable", message, request), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, request, exc.as_fields()), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -1,10 +1,12 @@
-"""Cross-cutting HTTP middleware: request ids and security headers."""
+"""Cross-cutting HTTP middleware: request ids, body size limits and security headers."""
 
 import re
 import uuid
 
 from django.conf import settings
+from django.http import JsonResponse
 
+from .errors import error_body
 from .logging import request_id_var
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -34,6 +36,36 @@ class RequestIDMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than the app accepts with 413, before anything reads it.
+
+    Django applies DATA_UPLOAD_MAX_MEMORY_SIZE only when a form or `request.body` is read; DRF's
+    JSON parser reads the stream itself, so without this a JSON body of any size is parsed.
+    Multipart bodies may carry one upload (UPLOAD_MAX_BYTES) plus the form around it.
+    """
+
+    FORM_ALLOWANCE = 1024 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = self._limit(request)
+        if limit is not None and length > limit:
+            message = f"The request body is larger than {limit // 1024} KiB."
+            return JsonResponse(error_body("request_too_large", message, request), status=413)
+        return self.get_response(request)
+
+    def _limit(self, request) -> int | None:
+        if request.content_type == "multipart/form-data":
+            return settings.UPLOAD_MAX_BYTES + self.FORM_ALLOWANCE
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 class SecurityHeadersMiddleware:

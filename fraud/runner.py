@@ -9,6 +9,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from core import metrics
+
 from . import registry
 from .context import PipelineInputs, build_context
 from .layers.base import Finding, LayerResult
@@ -34,6 +36,7 @@ def run_layer(inputs: PipelineInputs, name: str) -> dict:
     if result.status == "error":
         result.points = 0.0
     result.duration_ms = int((time.perf_counter() - started) * 1000)
+    metrics.observe_layer(layer=name, status=result.status, duration_ms=result.duration_ms)
     return serialize(inputs["verification_id"], name, result)
 
 

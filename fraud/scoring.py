@@ -41,7 +41,8 @@ class Outcome:
 
 
 def _decisive(results: list[dict]) -> list[str]:
-    return [f["message"] for r in results for f in r["findings"] if f.get("decisive")]
+    messages = [f["message"] for r in results for f in r["findings"] if f.get("decisive")]
+    return list(dict.fromkeys(messages))  # two regions can produce the same sentence
 
 
 def _original_matched(results: list[dict]) -> bool:

@@ -39,10 +39,12 @@ class Actor:
             if self.api_key is not None:
                 self._roles = {self.api_key.organization_id: self.api_key.role}
             elif self.user is not None:
+                # order_by(): Membership's default ordering would join users and organizations
+                # just to sort a dict's input (this runs on every authenticated request).
                 self._roles = dict(
-                    Membership.objects.filter(user=self.user, organization__is_active=True).values_list(
-                        "organization_id", "role"
-                    )
+                    Membership.objects.filter(user=self.user, organization__is_active=True)
+                    .order_by()
+                    .values_list("organization_id", "role")
                 )
             else:
                 self._roles = {}

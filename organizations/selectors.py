@@ -17,7 +17,10 @@ def organizations_for_actor(actor: Actor) -> QuerySet[Organization]:
 
 def organization_get_for_actor(actor: Actor, slug: str, *, minimum: str = Role.VIEWER) -> Organization:
     """The organization if the actor belongs to it (else 404) with at least `minimum` (else 403)."""
-    organization = organizations_for_actor(actor).filter(slug=slug).first()
+    # PostgreSQL rejects NUL in text parameters; no slug contains one.
+    organization = (
+        None if "\x00" in (slug or "") else organizations_for_actor(actor).filter(slug=slug).first()
+    )
     if organization is None:
         raise Http404("No such organization.")
     if not actor.has_role(organization, minimum):

@@ -20,3 +20,25 @@ class VerifyForm(forms.Form):
         if not cleaned.get("file") and not cleaned.get("credential_id", "").strip():
             raise forms.ValidationError("Upload the certificate, type its credential id, or both.")
         return cleaned
+
+
+VERDICT_CHOICES = [
+    ("", "Any verdict"),
+    ("fraudulent", "Fraudulent"),
+    ("suspicious", "Suspicious"),
+    ("authentic", "Authentic"),
+    ("inconclusive", "Inconclusive"),
+    ("unfinished", "Running or failed"),
+]
+
+
+class VerificationFilterForm(forms.Form):
+    """The portal list's filters: the verdict, and a credential id."""
+
+    verdict = forms.ChoiceField(label="Verdict", required=False, choices=VERDICT_CHOICES)
+    q = forms.CharField(
+        label="Credential id",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "CV-…", "autocomplete": "off"}),
+    )

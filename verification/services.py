@@ -8,6 +8,7 @@ scores, caches and records the webhook events.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -18,9 +19,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from certificates.credential_ids import normalize_credential_id
 from certificates.models import Certificate
+from core import metrics
 from fraud import registry, scoring
 from fraud.layers.geo import country_for_ip
 from organizations.access import Actor
@@ -30,6 +33,8 @@ from webhooks.services import event_record
 from .errors import VerificationError
 from .models import LayerResult, VerificationRequest
 from .uploads import check_upload
+
+logger = logging.getLogger(__name__)
 
 VELOCITY_WINDOW = timedelta(hours=24)
 CLIENT_WINDOW = timedelta(hours=1)
@@ -83,7 +88,12 @@ def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -
 def _enqueue(verification_id) -> None:
     from .tasks import start_verification
 
-    start_verification.delay(str(verification_id))
+    try:
+        # No publish retries: a request must not hang on a dead broker. The row is committed and
+        # stays pending; reap_stale_verifications starts it once the broker is back.
+        start_verification.apply_async((str(verification_id),), retry=False)
+    except (BrokerUnavailable, OSError):
+        logger.warning("broker unavailable; verification %s left for the reaper", verification_id)
 
 
 def _inputs(verification: VerificationRequest) -> dict:
@@ -212,6 +222,9 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
     verification.save(update_fields=["score", "verdict", "reasons", "status", "completed_at"])
     if not already_done:
         _record_events(verification)
+        seconds = (verification.completed_at - verification.created_at).total_seconds()
+        verdict = verification.verdict
+        transaction.on_commit(lambda: metrics.observe_verification(verdict=verdict, seconds=seconds))
     transaction.on_commit(lambda: result_cache_forget(verification.pk))
     return verification
 

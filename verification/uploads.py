@@ -23,7 +23,9 @@ SIGNATURES = [
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"%PDF-", "application/pdf", "pdf"),
 ]
-ARCHIVE_MARKERS = (b"PK\x03\x04", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+# ZIP local header and end-of-central-directory (a reader looks for the latter first), RAR, 7z.
+ARCHIVE_MARKERS = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+WEBP_CHUNKS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP", b"EXIF", b"XMP "}
 
 
 @dataclass
@@ -65,12 +67,51 @@ def _check_image(data: bytes, content_type: str) -> None:
         raise VerificationError(
             "The image is damaged or not really an image.", field="file", code="invalid_image"
         ) from exc
-    if content_type == "image/jpeg":
-        end = data.rfind(b"\xff\xd9")
-        if end != -1 and any(marker in data[end:] for marker in ARCHIVE_MARKERS):
-            raise VerificationError(
-                "The image has another file hidden after it.", field="file", code="polyglot"
-            )
+    trailer = data[_image_end(data, content_type) :]
+    if any(marker in trailer for marker in ARCHIVE_MARKERS):
+        raise VerificationError("The image has another file hidden after it.", field="file", code="polyglot")
+
+
+def _image_end(data: bytes, content_type: str) -> int:
+    """Offset just past the image's own structure; what follows is a trailer.
+
+    Found by walking the container (not by searching for an end marker, which an appended
+    archive can itself contain).
+    """
+    if content_type == "image/png":
+        offset = 8
+        while offset + 8 <= len(data):
+            length, kind = int.from_bytes(data[offset : offset + 4], "big"), data[offset + 4 : offset + 8]
+            offset += 12 + length
+            if kind == b"IEND":
+                break
+        return offset
+    if content_type == "image/webp":
+        offset = 12
+        while offset + 8 <= len(data) and data[offset : offset + 4] in WEBP_CHUNKS:
+            size = int.from_bytes(data[offset + 4 : offset + 8], "little")
+            offset += 8 + size + (size & 1)
+        return offset
+    return _jpeg_end(data)
+
+
+def _jpeg_end(data: bytes) -> int:
+    # Segments carry their length up to the first scan (so an EXIF thumbnail is skipped); in the
+    # scan data FF is always escaped, so the first FF D9 after it is the end of the image.
+    offset = 2
+    while offset + 4 <= len(data):
+        if data[offset] != 0xFF or data[offset + 1] in (0xFF, 0x00):
+            offset += 1
+            continue
+        marker = data[offset + 1]
+        if marker == 0xDA:
+            end = data.find(b"\xff\xd9", offset)
+            return 2 if end == -1 else end + 2
+        if 0xD0 <= marker <= 0xD8 or marker == 0x01:
+            offset += 2
+            continue
+        offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+    return 2
 
 
 def _check_pdf(data: bytes) -> None:

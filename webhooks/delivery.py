@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import metrics
 from core.crypto import decrypt_text
 
 from . import conf, services, transport
@@ -77,6 +78,7 @@ def delivery_send(*, delivery_id, now: datetime | None = None) -> Delivery | Non
         return None
     if not delivery.endpoint.is_active:
         _finish(delivery, lease, status=Delivery.Status.CANCELLED, error="The endpoint is disabled.")
+        metrics.count_webhook_delivery(outcome="cancelled")
         return delivery
     body = payload(delivery.event)
     outcome = transport.post(
@@ -118,6 +120,9 @@ def _record_outcome(
     status = Delivery.Status.SUCCEEDED if outcome.ok else Delivery.Status.FAILED
     if not _finish(delivery, lease, status=status, outcome=outcome):
         return
+    metrics.count_webhook_delivery(
+        outcome="succeeded" if outcome.ok else "gone" if outcome.status_code == 410 else "failed"
+    )
     endpoint = delivery.endpoint
     if outcome.ok:
         Endpoint.objects.filter(pk=endpoint.pk, failed_events_in_a_row__gt=0).update(failed_events_in_a_row=0)

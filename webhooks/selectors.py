@@ -22,6 +22,8 @@ def endpoints_for_actor(actor: Actor, *, organization: str | None = None) -> Que
         .select_related("organization")
         .order_by("-created_at", "-id")
     )
+    if organization and "\x00" in organization:  # PostgreSQL rejects NUL; no slug contains one
+        return endpoints.none()
     return endpoints.filter(organization__slug=organization) if organization else endpoints
 
 

@@ -77,7 +77,8 @@ class LogoutView(APIView):
 
     @extend_schema(request=s.RefreshSerializer, responses={205: None})
     def post(self, request):
-        if request.data.get("all") in (True, "true", "1"):
+        # The body may be any JSON (a list, a string): only a mapping can ask for "all".
+        if hasattr(request.data, "get") and request.data.get("all") in (True, "true", "1"):
             services.user_revoke_refresh_tokens(user=request.user)
             return Response(status=status.HTTP_205_RESET_CONTENT)
         data = s.RefreshSerializer(data=request.data)

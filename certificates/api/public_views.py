@@ -27,7 +27,7 @@ class PublicCertificateView(APIView):
         credential_id = normalize_credential_id(credential_id) or ""
         body = public_cache.get(credential_id) if credential_id else None
         if body is None:
-            certificate = selectors.certificate_public_get(credential_id)
+            certificate = selectors.certificate_public_get_for_status(credential_id)
             body = json.dumps(public_record(certificate), default=str).encode()
             public_cache.put(credential_id, body)
         response = HttpResponse(body, content_type="application/json")

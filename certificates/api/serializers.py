@@ -1,3 +1,5 @@
+import copy
+
 from rest_framework import serializers
 
 from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch
@@ -11,14 +13,28 @@ class AnchorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CertificateSerializer(serializers.ModelSerializer):
+class FieldsBuiltOnceMixin:
+    """ModelSerializer rebuilds every field from model introspection on each instantiation (about
+    half of a certificate detail's serializer time); build them once per class and deep-copy them,
+    which is what a plain Serializer does with its declared fields."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_field_prototypes" not in cls.__dict__:
+            cls._field_prototypes = super().get_fields()
+        return copy.deepcopy(cls._field_prototypes)
+
+
+class CertificateSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """Read shape. Status, hashes, proofs and the organization are never writable."""
 
     organization = serializers.CharField(source="organization.slug", read_only=True)
     status = serializers.CharField(source="effective_status", read_only=True)
-    anchor = AnchorSerializer(read_only=True)
+    anchor = AnchorSerializer(read_only=True, allow_null=True)
     url = serializers.CharField(source="public_url", read_only=True)
-    supersedes = serializers.CharField(source="supersedes.credential_id", read_only=True, default=None)
+    supersedes = serializers.CharField(
+        source="supersedes.credential_id", read_only=True, default=None, allow_null=True
+    )
     image_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
@@ -124,6 +140,7 @@ class IssuanceBatchSerializer(serializers.ModelSerializer):
 
 class TemplateSerializer(serializers.ModelSerializer):
     organization = serializers.SlugField(source="organization.slug", required=False, allow_null=True)
+    background = serializers.ImageField(required=False, allow_null=True)
 
     class Meta:
         model = CertificateTemplate
@@ -131,7 +148,8 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_default", "created_at"]
 
     def validate_layout(self, value):
-        errors = layout_schema_errors(value) if value else []
+        # {} means the default layout; anything else falsy (null, [], "") is not a layout.
+        errors = layout_schema_errors(value) if value != {} else []
         if errors:
             raise serializers.ValidationError(errors)
         return value

@@ -40,12 +40,15 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class InvitationSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
-    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    invited_by = serializers.EmailField(
+        source="invited_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Invitation
         fields = ["id", "email", "role", "status", "invited_by", "created_at", "expires_at"]
         read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at"]
+        extra_kwargs = {"role": {"default": Role.VIEWER}}  # optional, as on the model
 
 
 class InvitationTokenSerializer(serializers.Serializer):
@@ -58,7 +61,9 @@ class InvitationRegisterSerializer(InvitationTokenSerializer):
 
 
 class APIKeySerializer(serializers.ModelSerializer):
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(
+        source="created_by.email", read_only=True, default=None, allow_null=True
+    )
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -94,8 +99,10 @@ class APIKeyCreatedSerializer(APIKeySerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.EmailField(source="actor.email", read_only=True, default=None)
-    actor_api_key = serializers.CharField(source="actor_api_key.prefix", read_only=True, default=None)
+    actor = serializers.EmailField(source="actor.email", read_only=True, default=None, allow_null=True)
+    actor_api_key = serializers.CharField(
+        source="actor_api_key.prefix", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = AuditEvent

@@ -1,0 +1,138 @@
+"""Template writes: an organization's certificate templates (a background image and a field layout).
+
+The layout is checked with `rendering.layout_schema_errors`; the background must be a real PNG,
+JPEG or WebP image of sane size (read from the header, then verified) and is stored under a
+generated name. Only admins and owners manage templates; platform templates (no organization)
+are managed in the Django admin.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, UnidentifiedImageError
+
+from organizations.access import Actor
+from organizations.audit import audit_by
+from organizations.models import Organization
+from organizations.roles import Role
+
+from .errors import CertificateError
+from .models import CertificateTemplate
+from .rendering import layout_schema_errors
+
+MAX_BACKGROUND_BYTES = 8 * 1024 * 1024
+MAX_BACKGROUND_PIXELS = 40_000_000
+BACKGROUND_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+def _require_admin(actor: Actor, organization: Organization) -> None:
+    if not actor.has_role(organization, Role.ADMIN):
+        raise CertificateError(
+            "Managing templates needs the admin role.", code="permission_denied", status_code=403
+        )
+
+
+def _check_layout(layout: dict) -> dict:
+    errors = layout_schema_errors(layout)
+    if errors:
+        raise CertificateError("; ".join(errors[:5]), field="layout", code="invalid_layout")
+    return layout
+
+
+def _checked_background(data: bytes) -> tuple[bytes, str]:
+    """The image bytes and their extension, or a CertificateError naming what is wrong."""
+    if len(data) > MAX_BACKGROUND_BYTES:
+        raise CertificateError(
+            "The background is larger than 8 MB.", field="background", code="file_too_large"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size  # from the header, before decoding
+            if width * height > MAX_BACKGROUND_PIXELS:
+                raise CertificateError(
+                    f"The background is {width}×{height} pixels; at most 40 megapixels are accepted.",
+                    field="background",
+                    code="too_many_pixels",
+                )
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise CertificateError(
+            "The background must be a PNG, JPEG or WebP image.", field="background", code="invalid_image"
+        ) from exc
+    if kind not in BACKGROUND_FORMATS:
+        raise CertificateError(
+            "The background must be a PNG, JPEG or WebP image.", field="background", code="invalid_image"
+        )
+    return data, BACKGROUND_FORMATS[kind]
+
+
+def _store_background(template: CertificateTemplate, data: bytes) -> None:
+    data, extension = _checked_background(data)
+    template.background.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+
+
+@transaction.atomic
+def template_create(
+    *, actor: Actor, organization: Organization, name: str, layout: dict, background: bytes | None = None
+) -> CertificateTemplate:
+    """A new template of `organization`; `background` is the raw bytes of an uploaded image."""
+    _require_admin(actor, organization)
+    name = name.strip()
+    if not name:
+        raise CertificateError("Give the template a name.", field="name")
+    template = CertificateTemplate(organization=organization, name=name[:100], layout=_check_layout(layout))
+    if background:
+        _store_background(template, background)
+    template.save()
+    audit_by(
+        actor, action="template.created", organization=organization, target=template, details={"name": name}
+    )
+    return template
+
+
+@transaction.atomic
+def template_update(
+    *,
+    actor: Actor,
+    template: CertificateTemplate,
+    name: str | None = None,
+    layout: dict | None = None,
+    background: bytes | None = None,
+    remove_background: bool = False,
+) -> CertificateTemplate:
+    """Change a template; certificates already rendered keep their files (re-render to apply)."""
+    if template.organization_id is None:
+        raise CertificateError(
+            "Platform templates cannot be changed here.", code="permission_denied", status_code=403
+        )
+    template = (
+        CertificateTemplate.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=template.pk)
+    )
+    _require_admin(actor, template.organization)
+    changed = []
+    if name is not None and name.strip() and name.strip() != template.name:
+        template.name, changed = name.strip()[:100], [*changed, "name"]
+    if layout is not None and layout != template.layout:
+        template.layout, changed = _check_layout(layout), [*changed, "layout"]
+    if background:
+        _store_background(template, background)
+        changed.append("background")
+    elif remove_background and template.background:
+        template.background, changed = "", [*changed, "background"]
+    if changed:
+        template.save(update_fields=changed)
+        audit_by(
+            actor,
+            action="template.updated",
+            organization=template.organization,
+            target=template,
+            details={"fields": changed},
+        )
+    return template

@@ -1,0 +1,68 @@
+"""The broker is down when a verification is submitted: the request still succeeds, the row is
+kept, and the reaper runs it once the broker is back. (Webhook deliveries in the same situation
+are pinned in tests/webhooks/test_outbox.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from certificates.services import certificate_issue
+from config.celery_app import app as celery_app
+from organizations.access import Actor
+from verification import services
+from verification.models import LayerResult, VerificationRequest
+from verification.tasks import reap_stale_verifications
+
+from .conftest import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def dead_broker(monkeypatch):
+    conf = celery_app.conf  # configured from Django settings: keys carry the CELERY_ namespace
+    saved = conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    celery_app._after_fork()  # drop pooled connections to the real broker
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # Celery prefers the variable over the setting
+    conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = dead, False
+    yield
+    celery_app._after_fork()
+    conf.CELERY_BROKER_URL, conf.CELERY_TASK_ALWAYS_EAGER = saved
+
+
+def test_a_verification_submitted_while_the_broker_is_down_is_accepted_and_run_later(
+    org, issuer, dead_broker
+):
+    credential_id = certificate_issue(
+        actor=Actor(user=issuer),
+        organization=org,
+        recipient_name="Ada",
+        title="MSc",
+        issue_date=dt.date(2026, 6, 30),
+    ).credential_id
+
+    started = time.monotonic()
+    response = APIClient().post(
+        "/api/v1/verifications/", {"credential_id": credential_id}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+    assert time.monotonic() - started < 5, "a dead broker must not hold the request"
+    verification = VerificationRequest.objects.get(pk=response.json()["id"])
+    assert verification.status == VerificationRequest.Status.PENDING
+
+    # The broker is back (eager here) and STALE_RUNNING has passed: the beat reaper runs it.
+    celery_app._after_fork()
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    long_ago = timezone.now() - services.STALE_RUNNING - timedelta(minutes=1)
+    VerificationRequest.objects.filter(pk=verification.pk).update(created_at=long_ago)
+    assert reap_stale_verifications() == 1
+    verification.refresh_from_db()
+    assert verification.status == VerificationRequest.Status.COMPLETED and verification.verdict
+    assert LayerResult.objects.filter(verification=verification).count() == 6
