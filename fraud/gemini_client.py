@@ -34,7 +34,7 @@ MAX_BACKOFF_SECONDS = 4.0
 PROMPT = """You are checking a certificate or diploma image for a verification service.
 Read the fields exactly as printed (do not guess or correct them):
 issuer (the organization that issued it), recipient_name, title (course, programme or award),
-issue_date and expiry_date (as YYYY-MM-DD), grade, credential_id (e.g. CV-7KQ2-M9XD-4HPA-T).
+issue_date and expiry_date (as YYYY-MM-DD), grade, credential_id (e.g. CV-7KQ2-M9XD-4HPA-T3BN-G).
 Use null for a field that is not printed. Put all the text you can read in visible_text.
 Then list visible signs of digital manipulation, if any: text in a different font, size, colour,
 sharpness or alignment than its surroundings; a background patch that differs around some text;

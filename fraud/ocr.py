@@ -85,7 +85,41 @@ def ocr_text(image: Image.Image) -> list[OcrLine]:
         (_restore_spaces(text, chars), _box(points, scale), float(score))
         for points, text, score, chars in zip(out.boxes, out.txts, out.scores, words, strict=True)
     ]
-    return sorted(lines, key=lambda line: (line[1][1] + line[1][3] // 2, line[1][0]))
+    return sorted(_merge_same_row(lines), key=lambda line: (line[1][1] + line[1][3] // 2, line[1][0]))
+
+
+def _merge_same_row(lines: list[OcrLine]) -> list[OcrLine]:
+    """Join the boxes of one printed row that the detector split.
+
+    Large display text (a recipient's name at 100 pt) often comes back as one box per word, with
+    centres a few pixels apart; read as separate lines, "Frances Allen" becomes "Allen" then
+    "Frances". Words of about the same height that overlap vertically and sit close are one row.
+    """
+    merged: list[OcrLine] = []
+    for line in sorted(lines, key=lambda item: item[1][0]):  # left to right
+        for i, row in enumerate(merged):
+            if _continues_row(row[1], line[1]):
+                merged[i] = (f"{row[0]} {line[0]}", _union(row[1], line[1]), min(row[2], line[2]))
+                break
+        else:
+            merged.append(line)
+    return merged
+
+
+def _continues_row(left: tuple[int, int, int, int], right: tuple[int, int, int, int]) -> bool:
+    lx, ly, lw, lh = left
+    rx, ry, rw, rh = right
+    if min(lh, rh) < 0.6 * max(lh, rh):  # a caption beside a heading is not the same row
+        return False
+    overlap = min(ly + lh, ry + rh) - max(ly, ry)
+    gap = rx - (lx + lw)  # negative when the boxes overlap (italic or tightly kerned words)
+    return overlap >= 0.5 * min(lh, rh) and -0.5 * min(lw, rw) <= gap <= max(lh, rh)
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def _box(points, scale: float) -> tuple[int, int, int, int]:
@@ -127,9 +161,8 @@ def loose(*phrases: str) -> re.Pattern:
 
 
 SEP = r"[-–—_.]?"
-CREDENTIAL_ID = re.compile(
-    rf"CV{SEP}([0-9A-Z]{{4}}){SEP}([0-9A-Z]{{4}}){SEP}([0-9A-Z]{{4}}){SEP}([0-9A-Z])(?![0-9A-Z])"
-)
+# CV-XXXX-XXXX-XXXX-XXXX-C (certificates/credential_ids.py); OCR may drop or change the dashes.
+CREDENTIAL_ID = re.compile(rf"CV{SEP}" + rf"([0-9A-Z]{{4}}){SEP}" * 4 + r"([0-9A-Z])(?![0-9A-Z])")
 CROCKFORD_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}  # fmt: skip
@@ -256,11 +289,16 @@ def _after_intro(texts: list[str], pattern: re.Pattern) -> str | None:
     return None
 
 
+# Words that turn a run of capitalised words into a title ("MSc Astronomy and Mathematics").
+NOT_IN_NAMES = {"and", "of", "in", "for", "the", "with", "to", "on", "at", "&"}
+
+
 def _looks_like_name(text: str) -> bool:
     words = text.split()
     return (
         1 <= len(words) <= 6
         and all(re.fullmatch(r"[A-Za-zÀ-ÖØ-öø-ÿ'’.\-]+", w) for w in words)
+        and not NOT_IN_NAMES.intersection(w.lower() for w in words)
         and not HEADINGS.match(text)
         and not ISSUER_WORDS.search(text)
         and not NAME_INTRO.search(text)

@@ -142,15 +142,7 @@ def test_an_edited_unknown_issuer_document_is_flagged_by_the_forensic_layers(
     assert "vision_qr_name_mismatch" in codes(body, "vision")  # the printed name is not the QR code's
 
 
-# --- known gaps (see the fraud-corpus report): strict, so a fix shows up here --------------------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="OCR splits a large two-word name into two boxes and the parser keeps one word, so the "
-    "name 'mismatches' the record (fraud/ocr.py: ocr_text ordering, _recipient)",
-)
-def test_a_genuine_certificate_whose_name_ocr_splits_is_authentic(
+def test_a_genuine_certificate_with_a_large_two_word_name_is_authentic(
     org, issuer, django_capture_on_commit_callbacks
 ):
     from certificates.services import certificate_issue, certificate_render
@@ -167,6 +159,9 @@ def test_a_genuine_certificate_whose_name_ocr_splits_is_authentic(
     )
     body = verify(corpus.genuine_item("genuine_png", certificate), django_capture_on_commit_callbacks)
     assert body["verdict"] == "authentic", body["reasons"]
+
+
+# --- known gaps (see the fraud-corpus report): strict, so a fix shows up here --------------------------
 
 
 @pytest.mark.xfail(

@@ -25,7 +25,7 @@ GENUINE = {
     "issue_date": date(2025, 6, 14),
     "expiry_date": date(2028, 6, 14),
     "grade": "Distinction",
-    "credential_id": "CV-7KQ2-M9XD-4HPA-T",
+    "credential_id": "CV-7KQ2-M9XD-4HPA-T3BN-G",
 }
 
 

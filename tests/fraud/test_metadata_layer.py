@@ -12,7 +12,7 @@ from tests.fraud import images
 
 ISSUED = date(2025, 6, 14)
 RECORD = RegistryRecord(
-    credential_id="CV-7KQ2-M9XD-4HPA-T",
+    credential_id="CV-7KQ2-M9XD-4HPA-T3BN-G",
     organization_slug="northbridge",
     organization_name="Northbridge Institute of Technology",
     recipient_name="Amelia Hart",
@@ -242,6 +242,6 @@ def test_parse_date_reads_exif_xmp_and_pdf_dates(text, expected):
 
 
 def test_no_upload_is_skipped():
-    result = MetadataLayer().run(LayerContext("v1", datetime.now(UTC), credential_id="CV-7KQ2-M9XD-4HPA-T"))
+    result = MetadataLayer().run(LayerContext("v1", datetime.now(UTC), credential_id="CV-7KQ2-M9XD-4HPA-T3BN-G"))
 
     assert result.status == "skipped"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from certificates.rendering import RenderInput, render_png
 from fraud import gemini_client, ocr, vision
 from fraud.gemini_client import GeminiError, parse_response_text
 from fraud.layers.base import Extracted, LayerContext, QRPayload, Upload, VisionReading
@@ -21,7 +22,7 @@ CANNED = {
     "issue_date": "14 June 2025",
     "expiry_date": "2028-06-14",
     "grade": "Distinction",
-    "credential_id": "CV-7KQ2-M9XD-4HPA-T",
+    "credential_id": "CV-7KQ2-M9XD-4HPA-T3BN-G",
     "visible_text": "NORTHBRIDGE INSTITUTE OF TECHNOLOGY Certificate of Completion ...",
     "manipulation_signs": [
         {"description": "The name uses a different font weight", "box_2d": [340, 220, 450, 780]}
@@ -67,7 +68,7 @@ def test_gemini_reading_is_parsed_and_normalised(page_png, gemini):
     assert reading.path == "gemini"
     assert reading.fields["recipient_name"] == "Amelia Hart"
     assert reading.fields["issue_date"] == "2025-06-14"
-    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T"
+    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T3BN-G"
     assert reading.manipulation_signs == [
         {"description": "The name uses a different font weight", "box": [340, 220, 450, 780]}
     ]
@@ -100,7 +101,7 @@ def test_malformed_json_falls_back_to_ocr_and_says_so(page_png, gemini):
 
     assert reading.path == "ocr"
     assert "could not be understood" in reading.note
-    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T"
+    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T3BN-G"
 
 
 def test_timeout_falls_back_to_ocr_and_says_so(page_png, gemini):
@@ -178,7 +179,7 @@ def test_ocr_reads_name_id_and_dates_from_a_rendered_certificate(page_png, setti
 
     assert reading.path == "ocr"
     assert reading.fields["recipient_name"] == "Amelia Hart"
-    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T"
+    assert reading.fields["credential_id"] == "CV-7KQ2-M9XD-4HPA-T3BN-G"
     assert reading.fields["issue_date"] == "2025-06-14"
     assert reading.fields["expiry_date"] == "2028-06-14"
     assert reading.fields["grade"] == "Distinction"
@@ -186,11 +187,58 @@ def test_ocr_reads_name_id_and_dates_from_a_rendered_certificate(page_png, setti
     assert "institute" in (reading.fields["issuer"] or "").lower()
 
 
+@pytest.mark.parametrize(
+    "name, title",
+    [("Frances Allen", "Applied Machine Learning"), ("Grace Hopper", "MSc Astronomy and Mathematics")],
+)
+def test_ocr_reads_our_own_rendering_whose_large_name_comes_back_word_by_word(name, title, settings):
+    # The issuer's renderer prints the name at 100 pt; the detector returns one box per word, and
+    # the id has four groups and a check character.
+    settings.GEMINI_API_KEY = ""
+    credential_id = "CV-7KQ2-M9XD-4HPA-WX3T-F"
+    page = render_png(
+        RenderInput(
+            organization_name="Northbridge Institute of Technology",
+            recipient_name=name,
+            title=title,
+            issue_date=date(2026, 3, 14),
+            expiry_date=None,
+            grade="Merit",
+            credential_id=credential_id,
+            qr_text=f"https://verify.example/v/{credential_id}",
+        )
+    )
+
+    fields = read(page).fields
+
+    assert fields["recipient_name"] == name
+    assert fields["credential_id"] == credential_id
+    assert fields["issue_date"] == "2026-03-14"
+    assert fields["title"] == title
+    assert fields["grade"] == "Merit"
+
+
+def test_split_words_of_one_row_are_joined_left_to_right_but_rows_stay_apart():
+    boxes = [
+        ("Allen", (1080, 511, 300, 85), 0.98),
+        ("Frances", (620, 512, 456, 91), 0.99),
+        ("This is to certify that", (783, 423, 432, 50), 0.97),
+        ("Credential ID: CV-7KQ2", (625, 1226, 752, 32), 0.97),
+        ("Scan to verify", (1573, 1226, 185, 36), 0.95),
+    ]
+
+    texts = [text for text, _, _ in ocr._merge_same_row(boxes)]
+
+    assert sorted(texts) == sorted(
+        ["Frances Allen", "This is to certify that", "Credential ID: CV-7KQ2", "Scan to verify"]
+    )
+
+
 def test_ocr_reads_a_noisy_rotated_photo_of_another_certificate(settings):
     settings.GEMINI_API_KEY = ""
     page = images.scan_like(
         images.render_certificate(
-            (1400, 990), recipient_name="Jonathan Whitfield", credential_id="CV-A1B2-C3D4-E5F6-G"
+            (1400, 990), recipient_name="Jonathan Whitfield", credential_id="CV-A1B2-C3D4-E5F6-G7H8-J"
         ),
         angle=0.8,
     )
@@ -198,7 +246,7 @@ def test_ocr_reads_a_noisy_rotated_photo_of_another_certificate(settings):
     reading = read(images.jpeg(page, 85))
 
     assert reading.fields["recipient_name"] == "Jonathan Whitfield"
-    assert reading.fields["credential_id"] == "CV-A1B2-C3D4-E5F6-G"
+    assert reading.fields["credential_id"] == "CV-A1B2-C3D4-E5F6-G7H8-J"
 
 
 def test_blank_page_reads_as_nothing(settings):
@@ -213,17 +261,17 @@ def test_blank_page_reads_as_nothing(settings):
     [
         (
             ["This certificate is presented to", "John Smith", "for completing Python Basics", "with Merit",
-             "Awarded on 3 March 2024", "Certificate no. CV-ABCD-EFGH-JKMN-P"],
+             "Awarded on 3 March 2024", "Certificate no. CV-ABCD-EFGH-JKMN-PQRS-1"],
             {"recipient_name": "John Smith", "title": "Python Basics", "grade": "Merit",
-             "issue_date": "2024-03-03", "credential_id": "CV-ABCD-EFGH-JKMN-P"},
+             "issue_date": "2024-03-03", "credential_id": "CV-ABCD-EFGH-JKMN-PQRS-1"},
         ),
         (
             ["ACME UNIVERSITY", "T his is to ce rtify th at", "Maria Garcia", "Issu e date: 20 25-06-14",
-             "Expires: June 14, 2027", "CredentiaIID: CV-7K Q2-M9XD-4 HPA-T"],
+             "Expires: June 14, 2027", "CredentiaIID: CV-7K Q2-M9XD-4 HPA-T3 BN-G"],
             {"issuer": "ACME UNIVERSITY", "recipient_name": "Maria Garcia", "issue_date": "2025-06-14",
-             "expiry_date": "2027-06-14", "credential_id": "CV-7KQ2-M9XD-4HPA-T"},
+             "expiry_date": "2027-06-14", "credential_id": "CV-7KQ2-M9XD-4HPA-T3BN-G"},
         ),
-        (["Date: 31/12/2024", "ID: cv-0o1l-2345-6789-x"], {"issue_date": "2024-12-31", "credential_id": "CV-0011-2345-6789-X"}),
+        (["Date: 31/12/2024", "ID: cv-0o1l-2345-6789-abcd-h"], {"issue_date": "2024-12-31", "credential_id": "CV-0011-2345-6789-ABCD-H"}),
     ],
     ids=["narrative", "ocr-spacing", "numeric-and-crockford"],
 )  # fmt: skip
@@ -242,11 +290,11 @@ PRINTED = {
     "issue_date": "2025-06-14",
     "expiry_date": "2028-06-14",
     "grade": "Distinction",
-    "credential_id": "CV-7KQ2-M9XD-4HPA-T",
+    "credential_id": "CV-7KQ2-M9XD-4HPA-T3BN-G",
 }
 QR = QRPayload(
     raw="...",
-    fields={"cid": "CV-7KQ2-M9XD-4HPA-T", "name": "Amelia Hart", "title": "Advanced Data Analysis",
+    fields={"cid": "CV-7KQ2-M9XD-4HPA-T3BN-G", "name": "Amelia Hart", "title": "Advanced Data Analysis",
             "issued": "2025-06-14", "expires": "2028-06-14"},
     organization_slug="northbridge-institute",
 )  # fmt: skip
@@ -273,14 +321,14 @@ def test_document_consistent_with_its_qr_code_passes():
 
 
 def test_printed_id_differing_from_the_qr_fails():
-    result = layer_run({"credential_id": "CV-9ZZZ-M9XD-4HPA-T"})
+    result = layer_run({"credential_id": "CV-9ZZZ-M9XD-4HPA-T3BN-G"})
 
     assert result.status == "failed"
     assert "vision_qr_id_mismatch" in codes(result)
 
 
 def test_one_character_id_misread_is_forgiven():
-    result = layer_run({"credential_id": "CV-7KQ2-M9XD-4HPA-7"})
+    result = layer_run({"credential_id": "CV-7KQ2-M9XD-4HPA-T3BN-6"})
 
     assert result.status == "passed"
     assert "vision_qr_id_near" in codes(result)
