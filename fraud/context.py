@@ -64,7 +64,7 @@ def read_qr(upload: Upload | None) -> QRPayload | None:
     """Decode the QR and check its signature against the registry issuer's published keys."""
     if upload is None:
         return None
-    for text in read_qr_texts(upload.image):
+    for text in read_qr_texts(upload.reading_image):
         try:
             parsed = parse_qr_text(text)
         except QRPayloadError:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from certificates.rendering import DEFAULT_LAYOUT, RenderInput, render_image, render_pdf, render_png
 from fraud.layers.base import LayerContext, Upload
 from fraud.layers.ela import ErrorLevelLayer, estimate_quality, ijg_table
-from tests.fraud import images
+from tests.fraud import corpus, images
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +179,132 @@ def test_very_low_quality_jpeg_is_skipped_with_the_reason(genuine):
 
     assert result.status == "skipped"
     assert "so low a quality" in result.findings[0].message
+
+
+# -- our own renderer: noise-free pages ---------------------------------------------------------
+
+
+def rendering_input(**changes) -> RenderInput:
+    fields = {
+        "organization_name": images.GENUINE["issuer"],
+        "recipient_name": "Ada Lovelace",
+        "title": "MSc Computer Science",
+        "issue_date": date(2025, 6, 14),
+        "expiry_date": None,
+        "grade": "Distinction",
+        "credential_id": images.GENUINE["credential_id"],
+        "qr_text": "https://certverify.example/verify/CV-7KQ2-M9XD-4HPA-T/",
+    }
+    return RenderInput(**{**fields, **changes})
+
+
+GREY_LAYOUT = {**DEFAULT_LAYOUT, "colors": {"paper": "#ffffff", "primary": "#222222", "accent": "#777777"}}
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return render_image(rendering_input())
+
+
+@pytest.fixture(scope="module")
+def donor():
+    return render_image(rendering_input(recipient_name="Mallory Forger"))
+
+
+def assert_full_points_without_findings(result):
+    assert result.status == "passed", result.findings
+    assert result.points == 20
+    assert all(f.severity == "info" and f.region is None for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "make, content_type",
+    [
+        (lambda: render_png(rendering_input()), "image/png"),
+        (lambda: render_pdf(rendering_input()), "application/pdf"),
+        (lambda: render_png(rendering_input(layout=GREY_LAYOUT)), "image/png"),
+        (lambda: render_pdf(rendering_input(layout=GREY_LAYOUT)), "application/pdf"),
+        (lambda: corpus.png_bytes(corpus.resized(render_image(rendering_input()), 0.6)), "image/png"),
+        (lambda: corpus.png_bytes(corpus.resized(render_image(rendering_input()), 1.4)), "image/png"),
+    ],
+    ids=["png", "pdf", "grey-palette-png", "grey-palette-pdf", "resized-0.6-png", "resized-1.4-png"],
+)
+def test_clean_rendering_earns_full_ela_points_with_no_findings(make, content_type):
+    """The seal's dense guilloche is drawn ink, not grain: it used to be flagged on every page."""
+    result = run(make(), content_type)
+
+    assert_full_points_without_findings(result)
+    assert result.details["method"] == "noise_residual"
+    assert result.details["noise_free_page"] is True
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda page: corpus.jpeg_bytes(page, 70),
+        lambda page: corpus.jpeg_bytes(page, 85),
+        lambda page: corpus.jpeg_bytes(page, 95),
+        lambda page: corpus.jpeg_bytes(corpus.resized(page, 1.4), 90),
+        lambda page: corpus.jpeg_bytes(corpus.resized(page, 0.6), 90),
+        lambda page: corpus.jpeg_bytes(corpus.scan(page, np.random.default_rng(3)), 88),
+    ],
+    ids=["q70", "q85", "q95", "resized-1.4-q90", "resized-0.6-q90", "scan-q88"],
+)
+def test_jpeg_resave_of_a_rendering_earns_full_points(rendered, make):
+    assert_full_points_without_findings(run(make(rendered)))
+
+
+def _grey_noise_band(page: Image.Image) -> Image.Image:
+    x0, y0, x1, y1 = corpus.NAME_BAND
+    pixels = np.asarray(page, np.float32).copy()
+    pixels[y0:y1, x0:x1] += np.random.default_rng(1).normal(0, 3, (y1 - y0, x1 - x0, 1))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def _as_box(corners):
+    x0, y0, x1, y1 = corners
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda page, donor: images.noisy_patch_png(page, noise=6),
+        lambda page, donor: images.noisy_patch_png(page, noise=2),
+        lambda page, donor: (
+            corpus.png_bytes(corpus.splice(page, corpus.scan(donor, np.random.default_rng(6)))),
+            _as_box(corpus.NAME_BAND),
+        ),
+        lambda page, donor: (
+            corpus.png_bytes(corpus.splice(page, corpus.photo(donor, np.random.default_rng(7)))),
+            _as_box(corpus.NAME_BAND),
+        ),
+        lambda page, donor: (
+            corpus.png_bytes(
+                corpus.splice(
+                    page, corpus.scan(donor, np.random.default_rng(8)), corpus.FIELD_BOXES["issue_date"]
+                )
+            ),
+            _as_box(corpus.FIELD_BOXES["issue_date"]),
+        ),
+        lambda page, donor: (corpus.png_bytes(_grey_noise_band(page)), _as_box(corpus.NAME_BAND)),
+    ],
+    ids=[
+        "camera-noise-6",
+        "camera-noise-2",
+        "scanned-name",
+        "photographed-name",
+        "scanned-date",
+        "grey-noise",
+    ],
+)
+def test_grainy_patch_in_a_clean_rendering_is_flagged_where_it_was_pasted(rendered, donor, make):
+    data, box = make(rendered, donor)
+
+    result = run(data, "image/png")
+
+    assert result.status == "warning"
+    assert result.points == 12
+    regions = flagged_regions(result)
+    assert regions and all(overlaps(region, box) for region in regions)
+    assert "clean digital rendering" in result.findings[0].message

@@ -242,6 +242,8 @@ def test_parse_date_reads_exif_xmp_and_pdf_dates(text, expected):
 
 
 def test_no_upload_is_skipped():
-    result = MetadataLayer().run(LayerContext("v1", datetime.now(UTC), credential_id="CV-7KQ2-M9XD-4HPA-T3BN-G"))
+    result = MetadataLayer().run(
+        LayerContext("v1", datetime.now(UTC), credential_id="CV-7KQ2-M9XD-4HPA-T3BN-G")
+    )
 
     assert result.status == "skipped"
