@@ -26,8 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import cv2
+from django.conf import settings
 
 from fraud.imagediff import ImageComparison, compare_with_original
 from fraud.matching import (
@@ -128,6 +130,17 @@ class RegistryLayer(Layer):
             return self.result(
                 "failed", 0.0, [finding], details={"claimed_organization": org, "credential_id": cid}
             )
+        if _points_at_this_site(ctx.extracted.qr):
+            message = (
+                f"The document's QR code sends verifiers to CertVerify's own verify page for {cid}, but "
+                "CertVerify never issued a certificate with that id, and the issuer it names "
+                f"({ctx.extracted.qr.organization_slug or 'none'}) is not registered here. A genuine "
+                "certificate's QR code only points here if it was issued here."
+            )
+            finding = Finding(
+                "no_such_certificate_here", message, "critical", field="credential_id", decisive=True
+            )
+            return self.result("failed", 0.0, [finding], details={"credential_id": cid})
         reason = (
             f"No certificate with id {cid} is registered, and the document does not name an issuer "
             "registered with CertVerify, so there is no record to compare it with."
@@ -422,3 +435,10 @@ def _format_date(value: date | datetime) -> str:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _points_at_this_site(qr: QRPayload | None) -> bool:
+    """Whether the QR code is a verify link to this deployment (another one has its own SITE_URL)."""
+    if qr is None or not qr.url:
+        return False
+    return urlsplit(qr.url).netloc.lower() == urlsplit(settings.SITE_URL).netloc.lower()

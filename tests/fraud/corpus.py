@@ -355,8 +355,11 @@ def foreign_key(label: str) -> tuple[bytes, str]:
     return encrypt_bytes(raw), key_id_for(public)
 
 
-def self_signed_input(*, issuer: str, slug: str, key_label: str, rng: random.Random) -> RenderInput:
-    """A certificate whose QR code is signed, consistently with its text, by the key `key_label`."""
+def self_signed_input(
+    *, issuer: str, slug: str, key_label: str, rng: random.Random, site_url: str | None = None
+) -> RenderInput:
+    """A certificate whose QR code is signed, consistently with its text, by the key `key_label`,
+    and links to the verify page of `site_url` (this site unless another is given)."""
     credential_id, name, title = made_up_credential_id(rng), rng.choice(NAMES), rng.choice(TITLES)
     issue_date = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(900))
     fields = {
@@ -377,7 +380,7 @@ def self_signed_input(*, issuer: str, slug: str, key_label: str, rng: random.Ran
         expiry_date=None,
         grade=rng.choice(GRADES),
         credential_id=credential_id,
-        qr_text=build_qr_text(settings.SITE_URL, fields, private_key, key_id),
+        qr_text=build_qr_text(site_url or settings.SITE_URL, fields, private_key, key_id),
     )
 
 
@@ -541,7 +544,9 @@ class UnknownDocument:
 def unknown_document(seed: int = SEED) -> UnknownDocument:
     rng = _rng(seed, "unknown_issuer")
     issuer, slug = UNKNOWN_ISSUERS[seed % len(UNKNOWN_ISSUERS)]
-    inp = self_signed_input(issuer=issuer, slug=slug, key_label=slug, rng=rng)
+    # Issued by another deployment (its own site and keys): its QR code does not point here.
+    site = f"https://verify.{slug}.example"
+    inp = self_signed_input(issuer=issuer, slug=slug, key_label=slug, rng=rng, site_url=site)
     donor = render_image(
         dataclasses.replace(inp, recipient_name=_other(FORGED_NAMES, inp.recipient_name, rng))
     )
