@@ -254,9 +254,13 @@ class Server:
 
 
 @contextlib.contextmanager
-def celery_worker(concurrency: int = 2, **extra_env: str) -> Iterator[subprocess.Popen]:
-    """A Celery worker on the bench broker (flushed first), stopped on exit."""
-    redis_client(BROKER_URL).flushdb()
+def celery_worker(
+    concurrency: int = 2, *, queues: str = "", flush: bool = True, **extra_env: str
+) -> Iterator[subprocess.Popen]:
+    """A Celery worker on the bench broker (flushed first unless told), stopped on exit; `queues`
+    is its -Q list (default: every queue)."""
+    if flush:
+        redis_client(BROKER_URL).flushdb()
     log = Path(tempfile.mkstemp(prefix="bench-celery-", suffix=".log")[1])
     process = subprocess.Popen(
         [
@@ -270,6 +274,7 @@ def celery_worker(concurrency: int = 2, **extra_env: str) -> Iterator[subprocess
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *(["-Q", queues, "-n", f"{queues.replace(',', '-')}@%h"] if queues else []),
         ],
         cwd=ROOT,
         env=bench_env(**extra_env),

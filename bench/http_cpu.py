@@ -14,7 +14,8 @@ P1  public verify-by-id, cache hit        GET /api/v1/public/certificates/{id}/ 
 P2  public verify-by-id, cache miss       the same with ids never requested before (checked)
 P3  JWT certificate detail                GET /api/v1/certificates/{id}/ with a Bearer access token
 P4  logins                                POST /api/v1/auth/token/ (Argon2id verify, JWT pair, audit)
-P8  cache hit rate                        a Zipf(s) mix over the bench org's certificates, cold cache
+P8  cache hit rate                        a Zipf(s) mix over the bench org's certificates, warm cache:
+                                          after the first 100,000 lookups of the stream, the next 20,000
 """
 
 from __future__ import annotations
@@ -145,7 +146,9 @@ def measure(server: Server, paths: list[str], seconds: float, **kw) -> dict:
     }
 
 
-def run(rounds: int, seconds: float, zipf_s: float, zipf_requests: int, n_certs: int, skip=()) -> dict:
+def run(
+    rounds: int, seconds: float, zipf_s: float, zipf_requests: int, zipf_warmup: int, n_certs: int, skip=()
+) -> dict:
     setup_django()
     ids = prepare_fixtures(n_certs)
     hot = ids[:1000]
@@ -183,7 +186,7 @@ def run(rounds: int, seconds: float, zipf_s: float, zipf_requests: int, n_certs:
             )
             if cold_offset >= len(cold_pool):
                 raise RuntimeError("P2 ran out of never-requested ids; raise --certs")
-        zipf = None if "P8" in skip else run_zipf(server, ids, zipf_s, zipf_requests)
+        zipf = None if "P8" in skip else run_zipf(server, ids, zipf_s, zipf_requests, zipf_warmup)
     return {"samples": samples, "zipf": zipf}
 
 
@@ -222,26 +225,32 @@ def replay(base: str, paths: list[str], connections: int = 8) -> int:
     return errors[0]
 
 
-def run_zipf(server: Server, ids: list[str], s: float, n: int) -> dict:
-    """P8: a Zipf-distributed stream of lookups on the live server. The first n warm the cache
-    from cold; the hit rate is measured over the next n (both well inside the 300 s TTL).
-    Every miss stores exactly one cache entry, so misses = entries created during the window."""
+def run_zipf(server: Server, ids: list[str], s: float, n: int, warmup: int) -> dict:
+    """P8: the hit rate of a warm cache (steady state) on a Zipf-distributed stream of lookups.
+
+    The stream is `warmup` + `n` draws. The cache starts cold and is warmed by requesting each
+    distinct id of the first `warmup` draws once: nothing expires within the run (PUBLIC_TTL is a
+    day), so that leaves the cache exactly as replaying all `warmup` draws would, in far fewer
+    requests. The hit rate is measured over the next `n` draws, as a cache that has served
+    `warmup` lookups within its TTL would see them. Every miss stores one entry, so misses = entries
+    created during the window; the best possible is 1 - (ids new to the window) / n."""
     redis_client().flushdb()
-    sequence = [PUBLIC.format(ids[k]) for k in zipf_sequence(len(ids), s, 2 * n)]
-    warmup, window = sequence[:n], sequence[n:]
+    sequence = [PUBLIC.format(ids[k]) for k in zipf_sequence(len(ids), s, warmup + n)]
+    seen, window = list(dict.fromkeys(sequence[:warmup])), sequence[warmup:]
     started = time.monotonic()
-    errors = replay(server.base, warmup)
+    errors = replay(server.base, seen)
     before = public_keys()
     errors += replay(server.base, window)
     misses = public_keys() - before
-    seen = set(warmup)
-    ideal_misses = len(set(window) - seen)
+    ideal_misses = len(set(window) - set(seen))
     return {
         "requests": len(window),
+        "warmup": warmup,
+        "distinct_warmup": len(seen),
         "misses": misses,
         "hit_rate": 1 - misses / len(window),
         "ideal_hit_rate": 1 - ideal_misses / len(window),
-        "cold_hit_rate": 1 - before / len(warmup),
+        "cold_hit_rate": 1 - before / warmup,
         "population": len(ids),
         "s": s,
         "seconds": time.monotonic() - started,
@@ -340,20 +349,23 @@ def report(data: dict) -> list[str]:
         )
     if zipf is not None:
         print(
-            f"P8 zipf s={zipf['s']} over {zipf['population']} ids: cold-start hit rate "
-            f"{100 * zipf['cold_hit_rate']:.1f} % over the first {zipf['requests']} lookups; then "
-            f"{zipf['misses']} misses in {zipf['requests']} = {100 * zipf['hit_rate']:.1f} % hits "
-            f"(best possible for this stream {100 * zipf['ideal_hit_rate']:.1f} %), {zipf['seconds']:.0f} s"
+            f"P8 zipf s={zipf['s']} over {zipf['population']} ids: warm-up = the first {zipf['warmup']} "
+            f"lookups of the stream ({zipf['distinct_warmup']} distinct ids, each requested once; a cold "
+            f"cache serving those {zipf['warmup']} would hit {100 * zipf['cold_hit_rate']:.1f} %); then "
+            f"the next {zipf['requests']} lookups: {zipf['misses']} misses = {100 * zipf['hit_rate']:.1f} % "
+            f"hits (best possible, only ids never seen before missing: {100 * zipf['ideal_hit_rate']:.1f} %; "
+            f"avoidable misses {zipf['misses'] - round((1 - zipf['ideal_hit_rate']) * zipf['requests'])}), "
+            f"{zipf['seconds']:.0f} s"
         )
         lines.append(
             figure_line(
                 "P8",
-                "cache hit rate, Zipf verify mix",
+                "cache hit rate, Zipf verify mix, warm",
                 f"{100 * zipf['hit_rate']:.1f} %",
                 "≥ 90 %",
                 zipf["hit_rate"] >= 0.9,
-                f"s={zipf['s']} over {zipf['population']} ids, {zipf['requests']} warm-up + {zipf['requests']} "
-                f"measured; best possible {100 * zipf['ideal_hit_rate']:.1f} %",
+                f"s={zipf['s']} over {zipf['population']} ids, {zipf['requests']} lookups after "
+                f"{zipf['warmup']} within the TTL; best possible {100 * zipf['ideal_hit_rate']:.1f} %",
             )
         )
     if any(errors.values()) or (zipf and zipf["errors"]):
@@ -367,12 +379,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--certs", type=int, default=40_000)
     parser.add_argument("--zipf-s", type=float, default=1.0)
-    parser.add_argument("--zipf-requests", type=int, default=20_000)
+    parser.add_argument("--zipf-requests", type=int, default=20_000, help="P8: lookups measured")
+    parser.add_argument(
+        "--zipf-warmup",
+        type=int,
+        default=100_000,
+        help="P8: lookups the cache has served before (within its TTL)",
+    )
     parser.add_argument("--json", help="also write the raw samples here")
     parser.add_argument("--skip", default="", help="comma-separated: P4, P8 (to iterate on the others)")
     args = parser.parse_args()
     data = run(
-        args.rounds, args.seconds, args.zipf_s, args.zipf_requests, args.certs, set(args.skip.split(","))
+        args.rounds,
+        args.seconds,
+        args.zipf_s,
+        args.zipf_requests,
+        args.zipf_warmup,
+        args.certs,
+        set(args.skip.split(",")),
     )
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=1))

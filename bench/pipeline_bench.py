@@ -190,8 +190,8 @@ def report(
     )
     print(
         figure(
-            "P5-rss",
-            "pipeline process peak RSS",
+            "P5-rss-eager",
+            "one process running every layer (eager), peak RSS",
             f"{rss:.0f} MiB",
             f"<= {RSS_GOAL_MIB} MiB",
             rss <= RSS_GOAL_MIB,

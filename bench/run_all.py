@@ -35,11 +35,12 @@ BENCHES = {
     # group: (script, full args, quick args, time limit in seconds)
     "http": ("http_cpu.py", [], ["--rounds", "2", "--seconds", "3", "--zipf-requests", "4000"], 1500),
     "P5": ("pipeline_bench.py", [], [], 1800),
+    "P5-workers": ("worker_rss_bench.py", [], ["--runs", "4"], 900),
     "P6": ("issuance_bench.py", [], ["--rows", "2000"], 900),
     "P7": ("search_bench.py", [], ["--queries", "100"], 1800),
 }
-GROUP_OF = {"P1": "http", "P2": "http", "P3": "http", "P4": "http", "P8": "http"}
-ORDER = ["P1", "P1-p99", "P2", "P3", "P4", "P5", "P6", "P7", "P8"]
+GROUP_OF = {"P1": "http", "P2": "http", "P3": "http", "P4": "http", "P8": "http", "P5-rss": "P5-workers"}
+ORDER = ["P1", "P1-p99", "P2", "P3", "P4", "P5", "P5-worker", "P5-rss", "P5-rss-eager", "P6", "P7", "P8"]
 
 
 def run_bench(group: str, quick: bool) -> tuple[list[list[str]], str]:
@@ -87,7 +88,7 @@ def main() -> None:
     wanted = {w.strip() for w in args.only.split(",")} if args.only else None
     groups = [
         g
-        for g in ("http", "P5", "P6", "P7")
+        for g in ("http", "P5", "P5-workers", "P6", "P7")
         if wanted is None or g in wanted or any(GROUP_OF.get(w) == g for w in wanted)
     ]
     started = time.monotonic()

@@ -424,7 +424,7 @@ def _invalidate_public_on_commit(anchor_id: int) -> None:
 
     def invalidate() -> None:
         ids = Certificate.objects.filter(anchor_id=anchor_id).values_list("credential_id", flat=True)
-        cache.delete_many([public_cache.key(credential_id) for credential_id in ids])
+        public_cache.invalidate_many(ids)
 
     transaction.on_commit(invalidate)
 

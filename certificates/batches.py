@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from organizations.access import Actor
 from organizations.audit import audit_by
@@ -32,6 +34,7 @@ from organizations.models import Organization
 from organizations.roles import Role
 from webhooks.services import event_record
 
+from . import cache as public_cache
 from .anchoring import anchor_enqueue_if_due
 from .errors import CertificateError
 from .models import Certificate, CertificateTemplate, IssuanceBatch
@@ -41,6 +44,12 @@ REQUIRED = ("recipient_name", "title", "issue_date")
 OPTIONAL = ("recipient_email", "expiry_date", "grade", "external_id")
 CHUNK = 500
 MAX_CSV_BYTES = 10 * 1024 * 1024
+# A batch still pending this long after it was stored missed its task (the broker was down); one
+# running this long has outlived run_issuance_batch's hard time limit, so its worker died.
+STALLED_PENDING = dt.timedelta(minutes=2)
+STALLED_RUNNING = dt.timedelta(minutes=35)
+
+logger = logging.getLogger(__name__)
 
 
 def _decode(data: bytes) -> str:
@@ -132,7 +141,31 @@ def batch_start(
 def _enqueue(batch_id: int) -> None:
     from .tasks import run_issuance_batch
 
-    run_issuance_batch.delay(batch_id)
+    try:
+        # No publish retries: the upload must not hang on a dead broker. The batch is stored and
+        # stays pending; batch_resume_stalled (beat) starts it once the broker is back.
+        run_issuance_batch.apply_async((batch_id,), retry=False)
+    except (BrokerUnavailable, OSError):
+        logger.warning("broker unavailable; batch %s left for the sweeper", batch_id)
+
+
+def batch_resume_stalled(now: dt.datetime | None = None) -> int:
+    """Enqueue the batches that never started or whose worker died; returns how many.
+
+    Safe with a healthy batch too: batch_process resumes from the stored progress, and rows
+    already issued are skipped by their idempotency keys.
+    """
+    now = now or timezone.now()
+    stalled = IssuanceBatch.objects.filter(
+        status=IssuanceBatch.Status.PENDING, created_at__lt=now - STALLED_PENDING
+    ).values_list("pk", flat=True)
+    dead = IssuanceBatch.objects.filter(
+        status=IssuanceBatch.Status.RUNNING, started_at__lt=now - STALLED_RUNNING
+    ).values_list("pk", flat=True)
+    batch_ids = [*stalled, *dead]
+    for batch_id in batch_ids:
+        _enqueue(batch_id)
+    return len(batch_ids)
 
 
 def _parse_date(value: str, column: str, errors: list) -> dt.date | None:
@@ -252,6 +285,8 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
             )
         )
     Certificate.objects.bulk_create(new)
+    issued_ids = [certificate.credential_id for certificate in new]
+    transaction.on_commit(lambda: public_cache.invalidate_many(issued_ids))  # cached 404s
     failed_rows = len({e["row"] for e in errors})
     batch.processed_rows = start + len(chunk)
     batch.issued_count += len(new)

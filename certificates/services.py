@@ -214,6 +214,7 @@ def certificate_issue(
         details={"credential_id": certificate.credential_id},
     )
     event_record(organization=organization, type="certificate.issued", data=issued_event_data(certificate))
+    transaction.on_commit(lambda: public_cache.invalidate(certificate.credential_id))  # a cached 404
     transaction.on_commit(lambda: _enqueue_render(certificate.pk))
     transaction.on_commit(anchor_enqueue_if_due)
     return certificate
@@ -421,6 +422,7 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) ->
     )
     new.supersedes = certificate
     new.save()
+    transaction.on_commit(lambda: public_cache.invalidate(new.credential_id))  # a cached 404
     if certificate.status != Certificate.Status.REVOKED:
         _change_status(
             actor,

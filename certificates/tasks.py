@@ -23,5 +23,30 @@ def run_issuance_batch(batch_id: int) -> str:
     return batch_process(batch_id=batch_id)
 
 
+@shared_task(name="certificates.resume_stalled_batches", acks_late=True, expires=60)
+def resume_stalled_batches() -> int:
+    from .batches import batch_resume_stalled
+
+    return batch_resume_stalled()
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def drop_public_status_of_organization(organization_id: int) -> str:
+    """Drop the cached public status of every certificate of an issuer whose public fields changed."""
+    from . import cache as public_cache
+
+    ids = Certificate.objects.filter(organization_id=organization_id).values_list("credential_id", flat=True)
+    chunk: list[str] = []
+    dropped = 0
+    for credential_id in ids.iterator(chunk_size=5000):
+        chunk.append(credential_id)
+        if len(chunk) == 5000:
+            public_cache.drop_many(chunk)
+            dropped, chunk = dropped + len(chunk), []
+    if chunk:
+        public_cache.drop_many(chunk)
+    return f"dropped {dropped + len(chunk)}"
+
+
 # Anchoring tasks live beside the anchoring service; importing them here registers them.
 from .anchoring_tasks import *  # noqa: E402,F401,F403

@@ -17,9 +17,12 @@ class _CountUpToPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # certificate_search already knows when a search has more matches than the cap.
+        # certificate_search already knows how many matches a search has, or that it has more
+        # than the cap.
         if getattr(self.object_list, "search_matches_over", -1) >= self.cap:
             return self.cap + 1
+        if (matches := getattr(self.object_list, "search_matches", None)) is not None:
+            return min(matches, self.cap + 1)
         return self.object_list.order_by()[: self.cap + 1].count()
 
 

@@ -42,6 +42,29 @@ def count_hit(key: str, window: int, duration: int) -> tuple[int, int]:
         return 0, 0
 
 
+def count_hit_and_get(key: str, window: int, duration: int, cache_key: str) -> tuple[int, int, object]:
+    """count_hit, and in the same Redis round trip read `cache_key` from the cache (None if absent).
+
+    For a view whose answer is usually one cache read (the public status lookup): one round trip
+    per request instead of two. Degrades like count_hit: uncounted, and a cache miss.
+    """
+    try:
+        client = _redis()
+        if client is None:
+            return (*count_hit(key, window, duration), cache.get(cache_key))
+        full_current = cache.make_key(f"{key}:{window}")
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_current)
+        pipe.expire(full_current, 2 * duration + 1)
+        pipe.get(cache.make_key(f"{key}:{window - 1}"))
+        pipe.get(cache.make_key(cache_key))
+        current, _, previous, value = pipe.execute()
+        return int(current), int(previous or 0), None if value is None else cache.client.decode(value)
+    except Exception:
+        logger.warning("throttle: cache unavailable, request not counted", exc_info=True)
+        return 0, 0, None
+
+
 class ScopedIPThrottle(SimpleRateThrottle):
     """Per client address, for anonymous and authenticated callers alike.
 
@@ -66,7 +89,7 @@ class ScopedIPThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         elapsed = now - window * self.duration
-        current, previous = count_hit(key, window, self.duration)
+        current, previous = self.count(request, view, key, window)
         carried = previous * (1 - elapsed / self.duration)
         if carried + current <= self.num_requests:
             return True
@@ -76,6 +99,9 @@ class ScopedIPThrottle(SimpleRateThrottle):
             room = max(self.num_requests - current, 0)
             self._wait = self.duration * (1 - room / previous) - elapsed if previous else 1
         return False
+
+    def count(self, request, view, key: str, window: int) -> tuple[int, int]:
+        return count_hit(key, window, self.duration)
 
     def wait(self):
         return max(1, math.ceil(getattr(self, "_wait", self.duration)))

@@ -18,7 +18,8 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-MatchStatus = Literal["match", "mismatch", "unreadable"]
+# "misread": read differently from a page whose pixels match the original (fraud/layers/registry.py)
+MatchStatus = Literal["match", "mismatch", "unreadable", "misread"]
 
 FIELD_LABELS = {
     "recipient_name": "name",

@@ -15,6 +15,10 @@ LAYER_PATHS = {
     "geo": "fraud.layers.geo.GeoLayer",
 }
 
+# Layers that decode the full page and need ~100 MiB for a 12 MP photo; with
+# settings.FRAUD_IMAGES_QUEUE they run (with stage 1's OCR) on the workers of that queue.
+IMAGE_LAYERS = frozenset({"ela", "registry"})
+
 # The seed weights of DESIGN §5; each layer class declares the same number as `max_points`.
 MAX_POINTS = {"metadata": 20, "ela": 20, "vision": 20, "registry": 20, "blockchain": 10, "geo": 10}
 

@@ -38,6 +38,8 @@ class Actor:
         if self._roles is None:
             if self.api_key is not None:
                 self._roles = {self.api_key.organization_id: self.api_key.role}
+            elif (cached := getattr(self.user, "_certverify_roles", None)) is not None:
+                self._roles = dict(cached)  # a JWT user comes with their roles (principals.py)
             elif self.user is not None:
                 # order_by(): Membership's default ordering would join users and organizations
                 # just to sort a dict's input (this runs on every authenticated request).

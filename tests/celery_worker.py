@@ -21,8 +21,11 @@ from config.celery_app import app
 
 
 @contextmanager
-def running_worker(media_root: Path, extra_env: dict | None = None):
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+def running_worker(media_root: Path, extra_env: dict | None = None, *, queue: str | None = None):
+    """A worker on a fresh queue that becomes this process's default queue; or, given `queue`, a
+    worker on that queue only, leaving the default as it is (a second worker beside the first)."""
+    own_queue = queue is None
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -60,7 +63,9 @@ def running_worker(media_root: Path, extra_env: dict | None = None):
     # names would shadow them for the rest of the test process (other tests toggle these too).
     conf = app.conf
     previous = (conf.CELERY_TASK_ALWAYS_EAGER, conf.CELERY_TASK_DEFAULT_QUEUE)
-    conf.CELERY_TASK_ALWAYS_EAGER, conf.CELERY_TASK_DEFAULT_QUEUE = False, queue
+    conf.CELERY_TASK_ALWAYS_EAGER = False
+    if own_queue:
+        conf.CELERY_TASK_DEFAULT_QUEUE = queue
     try:
         _wait_until_ready(queue, process)
         yield process

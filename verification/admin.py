@@ -41,10 +41,10 @@ class VerificationRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-run the pipeline for the selected verifications")
     def rerun(self, request, queryset):
-        from .tasks import start_verification
+        from .services import verification_enqueue
 
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         VerificationRequest.objects.filter(pk__in=ids).update(status=VerificationRequest.Status.PENDING)
         for pk in ids:
-            transaction.on_commit(lambda pk=pk: start_verification.delay(pk))
+            transaction.on_commit(lambda pk=pk: verification_enqueue(pk))
         self.message_user(request, f"{len(ids)} verification(s) queued to run again.", messages.SUCCESS)

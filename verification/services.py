@@ -81,19 +81,27 @@ def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -
         verification.upload_size = len(checked.data)
         verification.upload_sha256 = checked.sha256
     verification.save()
-    transaction.on_commit(lambda: _enqueue(verification.pk))
+    transaction.on_commit(lambda: verification_enqueue(verification.pk))
     return verification
 
 
-def _enqueue(verification_id) -> None:
+def verification_enqueue(verification_id) -> None:
+    """Send the verification to a worker (stage 1 reads the page, so it goes with the image work)."""
     from .tasks import start_verification
 
     try:
         # No publish retries: a request must not hang on a dead broker. The row is committed and
         # stays pending; reap_stale_verifications starts it once the broker is back.
-        start_verification.apply_async((str(verification_id),), retry=False)
+        start_verification.apply_async((str(verification_id),), retry=False, **_route(image_work=True))
     except (BrokerUnavailable, OSError):
         logger.warning("broker unavailable; verification %s left for the reaper", verification_id)
+
+
+def _route(*, image_work: bool) -> dict:
+    """Publishing options: image work goes to settings.FRAUD_IMAGES_QUEUE when one is set, so it
+    can have its own workers (OCR and full-page decodes need several times the memory of the rest)."""
+    queue = settings.FRAUD_IMAGES_QUEUE if image_work else ""
+    return {"queue": queue} if queue else {}
 
 
 def _inputs(verification: VerificationRequest) -> dict:
@@ -169,7 +177,10 @@ def verification_start(verification_id, *, layer_task, finish_task) -> str:
     certificate = _record_extraction(verification, extracted)
     inputs["extracted"] = extracted
     inputs["geo"] = _geo_history(verification, certificate)
-    header = [layer_task.s(inputs, name) for name in registry.layer_names()]
+    header = [
+        layer_task.s(inputs, name).set(**_route(image_work=name in registry.IMAGE_LAYERS))
+        for name in registry.layer_names()
+    ]
     chord(header)(finish_task.s(str(verification.pk)))
     return "started"
 

@@ -34,7 +34,7 @@ def reap_stale_verifications() -> int:
         created_at__lt=cutoff,
     ).values_list("pk", flat=True)[:100]
     for pk in stale:
-        start_verification.delay(str(pk))
+        services.verification_enqueue(pk)
     return len(stale)
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
@@ -12,27 +12,61 @@ from certificates import cache as public_cache
 from certificates import selectors
 from certificates.credential_ids import normalize_credential_id
 from certificates.public import proof_bundle, public_record
-from core.throttling import PublicLookupThrottle
+from core.throttling import PublicLookupThrottle, count_hit_and_get
 
 from . import serializers as s
+
+
+class PublicStatusThrottle(PublicLookupThrottle):
+    """The public lookup throttle, which also fetches the cached status in its Redis round trip."""
+
+    def count(self, request, view, key, window):
+        credential_id = normalize_credential_id(view.kwargs.get("credential_id", ""))
+        if not credential_id:
+            return super().count(request, view, key, window)
+        current, previous, cached = count_hit_and_get(
+            key, window, self.duration, public_cache.key(credential_id)
+        )
+        request.public_status_cached = (credential_id, cached)
+        return current, previous
 
 
 class PublicCertificateView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [PublicLookupThrottle]
+    throttle_classes = [PublicStatusThrottle]
 
     @extend_schema(responses=s.PublicCertificateSerializer)
     def get(self, request, credential_id):
-        credential_id = normalize_credential_id(credential_id) or ""
-        body = public_cache.get(credential_id) if credential_id else None
+        credential_id = normalize_credential_id(credential_id)
+        if not credential_id:
+            raise Http404("No certificate has this id.")
+        body = self._cached(request, credential_id)
+        if body == public_cache.MISSING:
+            raise Http404("No certificate has this id.")
         if body is None:
-            certificate = selectors.certificate_public_get_for_status(credential_id)
-            body = json.dumps(public_record(certificate), default=str).encode()
-            public_cache.put(credential_id, body)
+            body = self._build(credential_id)
         response = HttpResponse(body, content_type="application/json")
         response["Cache-Control"] = "public, max-age=60"
         return response
+
+    @staticmethod
+    def _cached(request, credential_id: str) -> bytes | None:
+        fetched_for, value = getattr(request, "public_status_cached", (None, None))
+        if fetched_for != credential_id:  # throttling off (no rate): read the cache on its own
+            return public_cache.get(credential_id)
+        return public_cache.usable(value)
+
+    @staticmethod
+    def _build(credential_id: str) -> bytes:
+        try:
+            certificate = selectors.certificate_public_get_for_status(credential_id)
+        except Http404:
+            public_cache.put_missing(credential_id)
+            raise
+        body = json.dumps(public_record(certificate), default=str).encode()
+        public_cache.put(credential_id, body, expiry_date=certificate.expiry_date)
+        return body
 
 
 class PublicProofView(APIView):

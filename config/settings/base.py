@@ -133,6 +133,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# A queue for the image-heavy part of a verification (stage 1's OCR and QR reading, ELA, the diff
+# against the original), to give it its own workers: `celery worker -Q images` beside
+# `celery worker -Q celery`. Empty (the default): everything on the default queue.
+FRAUD_IMAGES_QUEUE = env.str("FRAUD_IMAGES_QUEUE", default="")
 CELERY_BEAT_SCHEDULE: dict = {
     "anchor-pending-certificates": {
         "task": "certificates.anchor_pending_certificates",
@@ -142,6 +146,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reap-stale-verifications": {
         "task": "verification.tasks.reap_stale_verifications",
         "schedule": timedelta(minutes=5),
+    },
+    "resume-stalled-batches": {
+        "task": "certificates.resume_stalled_batches",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 60},
     },
     "purge-old-uploads": {"task": "verification.tasks.purge_old_uploads", "schedule": timedelta(hours=6)},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
@@ -193,7 +202,7 @@ INVITATION_TTL = timedelta(days=7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "organizations.authentication.CachedJWTAuthentication",
         "organizations.authentication.APIKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -213,6 +222,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Seconds a JWT's user and their roles are served from the cache instead of two queries
+# (organizations/principals.py; every change invalidates them at once). It needs a cache that
+# all processes share, so it is off on the local-memory default.
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=120 if REDIS_URL else 0)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=10)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),

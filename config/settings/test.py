@@ -20,6 +20,9 @@ CHAIN_CONFIRMATIONS = 1
 # Tests run eagerly; tests marked `worker` switch to the real broker and a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
+# One process serves and changes everything in a test, so the local-memory cache may hold principals.
+AUTH_CACHE_SECONDS = 120
+
 # pytest-xdist workers share one Redis: give each its own database so cache clears don't collide.
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL and _xdist.startswith("gw"):

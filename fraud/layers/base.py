@@ -97,6 +97,14 @@ class Upload:
             return img.convert("RGB")
 
     @cached_property
+    def size(self) -> tuple[int, int]:
+        """Page 1's size in the pixels of `image`, from the header where that avoids a decode."""
+        if self.is_pdf or "image" in self.__dict__:
+            return self.image.size
+        with Image.open(io.BytesIO(self.data)) as img:
+            return img.size
+
+    @cached_property
     def reading_image(self) -> Image.Image:
         """Page 1 as RGB, at most about READING_SIDE wide, for reading text and the QR code.
 

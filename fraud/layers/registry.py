@@ -23,6 +23,7 @@ or a `field_layout` attribute on the record (field -> (x, y, w, h) as fractions 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -98,9 +99,10 @@ class RegistryLayer(Layer):
             return self._without_record(ctx)
         record = ctx.record
         status = _status_findings(record, ctx.now)
-        fields, matches = self._fields_part(ctx, record)
-        qr = _qr_part(ctx.extracted.qr, record)
         image, comparison = self._image_part(ctx, record)
+        pixels_match = comparison is not None and comparison.matches_original
+        fields, matches = self._fields_part(ctx, record, pixels_match=pixels_match)
+        qr = _qr_part(ctx.extracted.qr, record)
         findings = [*status, *fields.findings, *qr.findings, *image.findings]
         parts = {"fields": fields, "qr": qr, "image": image}
         points = 0.0 if any(f.decisive for f in status) else _points(parts, self.max_points)
@@ -151,10 +153,18 @@ class RegistryLayer(Layer):
 
     # --- printed fields ------------------------------------------------------------------------
 
-    def _fields_part(self, ctx: LayerContext, record: RegistryRecord) -> tuple[_Part, list[FieldMatch]]:
+    def _fields_part(
+        self, ctx: LayerContext, record: RegistryRecord, *, pixels_match: bool = False
+    ) -> tuple[_Part, list[FieldMatch]]:
         matches = [m for m in _compare_fields(ctx, record) if m is not None]
+        misread = []
+        if pixels_match:
+            # The page is the issuer's own rendering down to a dozen pixels, so a field that reads
+            # differently was misread (OCR dropping the thin "i" of "Shafi"), not changed.
+            matches = [_misread(m) if m.mismatched else m for m in matches]
+            misread = [m for m in matches if m.status == "misread"]
         typed = _typed_id_finding(ctx.credential_id, record)
-        compared = [m for m in matches if m.status != "unreadable"]
+        compared = [m for m in matches if m.status not in ("unreadable", "misread")]
         findings = [typed] if typed else []
         findings += [_mismatch_finding(m) for m in compared if m.mismatched]
         agreed = [m for m in compared if m.matched]
@@ -163,6 +173,7 @@ class RegistryLayer(Layer):
             findings.append(
                 Finding("fields_match", f"The {labels} on the document match the issuer's record.")
             )
+        findings += [Finding("field_misread", m.message, field=m.field) for m in misread]
         unreadable = [m for m in matches if m.status == "unreadable"]
         if unreadable:
             labels = _join([FIELD_LABELS.get(m.field, m.field) for m in unreadable])
@@ -232,6 +243,15 @@ class RegistryLayer(Layer):
             message = f"{extra} more changed area(s) are marked on the heat map."
             findings.append(Finding("more_changed_regions", message, "critical"))
         return findings
+
+
+def _misread(match: FieldMatch) -> FieldMatch:
+    label = FIELD_LABELS.get(match.field, match.field)
+    message = (
+        f"The {label} was read as '{match.printed}', but the document's pixels match the issuer's "
+        "original rendering, so that is a misreading, not a change; it was not compared."
+    )
+    return dataclasses.replace(match, status="misread", message=message)
 
 
 # --- status ------------------------------------------------------------------------------------

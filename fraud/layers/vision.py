@@ -42,7 +42,7 @@ class VisionLayer(Layer):
         checks = [
             *qr_checks(reading, ctx.extracted.qr),
             *date_checks(reading, ctx.now.date()),
-            *manipulation_checks(reading, ctx.image.size if ctx.upload else None),
+            *manipulation_checks(reading, ctx.upload.size if ctx.upload else None),
         ]
         result = self._score(checks)
         result.findings.insert(0, _path_finding(reading))

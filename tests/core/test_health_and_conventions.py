@@ -16,16 +16,29 @@ def test_readiness_checks_each_dependency():
     assert body["failed"] == []
 
 
-def test_readiness_names_the_failed_dependency_with_503(monkeypatch):
+def test_readiness_answers_503_naming_a_dependency_the_app_cannot_serve_without(monkeypatch):
     from core import health
 
     def broken():
-        raise ConnectionError("cache is down")
+        raise ConnectionError("database is down")
 
-    monkeypatch.setitem(health.CHECKS, "cache", broken)
+    monkeypatch.setitem(health.CHECKS, "database", broken)
     response = Client().get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["failed"] == ["cache"]
+    assert response.json()["status"] == "unavailable" and response.json()["failed"] == ["database"]
+
+
+@pytest.mark.parametrize("dependency", ["cache", "broker"])
+def test_readiness_is_degraded_not_unavailable_without_the_cache_or_broker(monkeypatch, dependency):
+    from core import health
+
+    def broken():
+        raise ConnectionError(f"{dependency} is down")
+
+    monkeypatch.setitem(health.CHECKS, dependency, broken)
+    response = Client().get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded" and response.json()["failed"] == [dependency]
 
 
 def test_request_id_is_accepted_or_generated_and_echoed():

@@ -1,5 +1,5 @@
-"""The broker is down when a verification is submitted: the request still succeeds, the row is
-kept, and the reaper runs it once the broker is back. (Webhook deliveries in the same situation
+"""The broker is down when a verification or a bulk issuance is submitted: the request still
+succeeds, the row is kept, and a beat task runs it once the broker is back. (Webhook deliveries in the same situation
 are pinned in tests/webhooks/test_outbox.py.)"""
 
 from __future__ import annotations
@@ -9,12 +9,16 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from certificates.batches import STALLED_PENDING, batch_resume_stalled
+from certificates.models import IssuanceBatch
 from certificates.services import certificate_issue
 from config.celery_app import app as celery_app
 from organizations.access import Actor
+from tests.conftest import auth_client
 from verification import services
 from verification.models import LayerResult, VerificationRequest
 from verification.tasks import reap_stale_verifications
@@ -66,3 +70,33 @@ def test_a_verification_submitted_while_the_broker_is_down_is_accepted_and_run_l
     verification.refresh_from_db()
     assert verification.status == VerificationRequest.Status.COMPLETED and verification.verdict
     assert LayerResult.objects.filter(verification=verification).count() == 6
+
+
+def test_a_bulk_issuance_uploaded_while_the_broker_is_down_is_accepted_and_run_later(
+    org, issuer, dead_broker
+):
+    csv_text = "recipient_name,title,issue_date\nAda Lovelace,MSc,2026-01-10\nAlan Turing,BSc,2026-01-11\n"
+    upload = SimpleUploadedFile("cohort.csv", csv_text.encode(), content_type="text/csv")
+
+    started = time.monotonic()
+    response = auth_client(issuer).post(
+        "/api/v1/certificates/bulk/", {"organization": org.slug, "file": upload}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+    assert time.monotonic() - started < 5, "a dead broker must not hold the upload"
+    batch = IssuanceBatch.objects.get(pk=response.json()["id"])
+    assert batch.status == IssuanceBatch.Status.PENDING
+
+    # A fresh batch is not touched by the sweeper: its task may simply not have run yet.
+    celery_app._after_fork()
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    assert batch_resume_stalled() == 0
+
+    # The broker is back (eager here) and the batch has waited past STALLED_PENDING: the sweeper runs it.
+    IssuanceBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - STALLED_PENDING - timedelta(minutes=1)
+    )
+    assert batch_resume_stalled() == 1
+    batch.refresh_from_db()
+    assert batch.status == IssuanceBatch.Status.COMPLETED and batch.issued_count == 2
+    assert set(org.certificates.values_list("recipient_name", flat=True)) == {"Ada Lovelace", "Alan Turing"}

@@ -153,6 +153,20 @@ def test_name_edited_in_the_image_with_an_untouched_qr_is_caught_by_the_pixel_co
     assert decisive(result)[0].code == "changed_region"
 
 
+def test_a_misread_field_on_a_page_matching_the_original_is_not_a_mismatch():
+    # OCR dropped a thin letter, but the pixels are the issuer's own rendering: nothing was changed.
+    result = run(
+        upload=jpeg_upload(render_certificate()),
+        extracted=extracted(dict(QR_FIELDS), recipient_name="Jane Smth"),
+    )
+
+    assert result.status == "passed" and decisive(result) == []
+    misread = next(f for f in result.findings if f.code == "field_misread")
+    assert misread.field == "recipient_name" and "'Jane Smth'" in misread.message
+    assert {m["field"]: m["status"] for m in result.details["fields"]}["recipient_name"] == "misread"
+    assert "matches_original" in codes(result)
+
+
 def test_printed_text_is_compared_not_the_qr_value():
     result = run(extracted=extracted(dict(QR_FIELDS), recipient_name="John Smith"))
 

@@ -2,6 +2,7 @@
 
 import os
 import time
+import uuid
 
 import pytest
 from django.conf import settings
@@ -48,6 +49,25 @@ def test_genuine_and_revoked_certificates_through_a_real_worker(certificate, iss
             "/api/v1/verifications/", {"credential_id": certificate.credential_id}, format="multipart"
         )
         assert wait_for_completion(client, revoked.json()["status_url"])["verdict"] == "fraudulent"
+
+
+def test_image_work_waits_for_the_images_queue_workers_and_completes_on_them(certificate, settings):
+    images = f"images-{uuid.uuid4().hex[:8]}"
+    settings.FRAUD_IMAGES_QUEUE = images
+    env = {"FRAUD_IMAGES_QUEUE": images}
+    with running_worker(settings.MEDIA_ROOT, env):  # takes only the default queue
+        client = APIClient()
+        submitted = client.post(
+            "/api/v1/verifications/", {"file": _file(as_jpeg(png_of(certificate)))}, format="multipart"
+        )
+        time.sleep(3)
+        # Stage 1 reads the page, so it waits on the images queue: the light worker leaves it alone.
+        assert client.get(submitted.json()["status_url"]).json()["status"] == "pending"
+
+        with running_worker(settings.MEDIA_ROOT, env, queue=images):
+            body = wait_for_completion(client, submitted.json()["status_url"])
+    assert body["verdict"] == "authentic", body["reasons"]
+    assert len(body["layers"]) == 6 and body["layers_errored"] == []
 
 
 def _file(data: bytes):
