@@ -12,7 +12,9 @@ Verdict, in order (thresholds are settings, see README):
 3. The issuer's record matched and the upload matches the original rendering → `authentic`
    (the strongest evidence we have; forensic warnings alone do not overturn it).
 4. No issuer record (unknown issuer): at best `inconclusive` — we cannot vouch for a document
-   nobody registered — and `suspicious`/`fraudulent` when the forensic layers say so.
+   nobody registered — and `suspicious`/`fraudulent` when the forensic layers say so: by score,
+   and at least `suspicious` when one of them has a critical finding (the printed name is not the
+   one in the document's own QR code, an editor saved the file, a region has other compression).
 5. Otherwise by score: ≥ FRAUD_AUTHENTIC_THRESHOLD `authentic`, < FRAUD_FRAUDULENT_THRESHOLD
    `fraudulent`, in between `suspicious`.
 """
@@ -43,6 +45,11 @@ class Outcome:
 def _decisive(results: list[dict]) -> list[str]:
     messages = [f["message"] for r in results for f in r["findings"] if f.get("decisive")]
     return list(dict.fromkeys(messages))  # two regions can produce the same sentence
+
+
+def _critical(results: list[dict]) -> list[str]:
+    messages = [f["message"] for r in results for f in r["findings"] if f.get("severity") == "critical"]
+    return list(dict.fromkeys(messages))
 
 
 def _original_matched(results: list[dict]) -> bool:
@@ -82,6 +89,11 @@ def score(results: list[dict]) -> Outcome:
         outcome.reasons = [
             "The issuer is not registered with CertVerify, so its records could not be checked."
         ]
+        critical = _critical(results)
+        if critical and outcome.verdict == "inconclusive":
+            outcome.verdict = "suspicious"
+        if outcome.verdict != "inconclusive":
+            outcome.reasons += critical
     else:
         outcome.verdict = _by_score(value)
     return outcome

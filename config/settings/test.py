@@ -9,7 +9,8 @@ DEBUG = False
 WEBHOOKS_ALLOW_LOOPBACK = True
 WEBHOOKS_REQUIRE_HTTPS = False
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="/tmp/certverify-test-media"))  # noqa: F405
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not env.str("EMAIL_URL", default=""):  # a worker test points its worker at a local SMTP stand-in
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"
 # Throttles are exercised by dedicated tests which set their own rates.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405

@@ -143,6 +143,9 @@ def test_an_unknown_issuers_own_certificate_is_inconclusive_not_flagged(
     [
         ("unknown_edit_jpeg_resaved", ("ela", "ela_spliced_region")),
         ("unknown_edit_photoshop", ("metadata", "metadata_editing_software")),
+        # No other trace than the name no longer being the one in the document's own QR code.
+        ("unknown_edit_name_painted", ("vision", "vision_qr_name_mismatch")),
+        ("unknown_edit_splice", ("vision", "vision_qr_name_mismatch")),
     ],
 )
 def test_an_edited_unknown_issuer_document_is_flagged_by_the_forensic_layers(
