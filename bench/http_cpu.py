@@ -158,17 +158,19 @@ def run(
     login_body = json.dumps({"email": EMAIL, "password": BENCH_PASSWORD})
     with Server(workers=2, threads=4) as server:
         warm(server.base, [PUBLIC.format(i) for i in hot])  # also loads code paths in both workers
-        cold_offset = 0
+        cold_offset, cold_slice = 0, len(cold_pool) // rounds
         for r in range(rounds):
             samples["bare"].append(measure(server, ["/bench/bare/"], seconds))
             warm(server.base, [PUBLIC.format(i) for i in hot])
             samples["P1"].append(measure(server, [PUBLIC.format(i) for i in hot], seconds))
             # P2: ids nobody asked for yet; the number of new cache entries must equal the requests.
-            chunk = cold_pool[cold_offset:]
+            # Each round gets its own slice: the load generator's connections start at spread-out
+            # offsets in the list, so a slice is never revisited by a later round.
+            chunk = cold_pool[cold_offset : cold_offset + cold_slice]
             before = public_keys()
             p2 = measure(server, [PUBLIC.format(i) for i in chunk], seconds)
             p2["misses"] = public_keys() - before
-            cold_offset += p2["requests"] + 50
+            cold_offset += cold_slice
             samples["P2"].append(p2)
             token = access_token()
             samples["P3"].append(
@@ -184,8 +186,8 @@ def run(
                 + ", ".join(f"{k} {v[-1]['cpu_ms']:.2f} ms" for k, v in samples.items() if v),
                 flush=True,
             )
-            if cold_offset >= len(cold_pool):
-                raise RuntimeError("P2 ran out of never-requested ids; raise --certs")
+            if p2["requests"] > len(chunk):
+                raise RuntimeError("P2 asked for more ids than its slice holds; raise --certs")
         zipf = None if "P8" in skip else run_zipf(server, ids, zipf_s, zipf_requests, zipf_warmup)
     return {"samples": samples, "zipf": zipf}
 

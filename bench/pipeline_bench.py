@@ -14,7 +14,8 @@ Prints, over the timed runs (one warm-up run loads the OCR models and is reporte
 p50/p95 of the request (upload checks + pipeline) and of the pipeline alone (the server's
 started -> completed), CPU seconds per run, the stage-1 split (decode + QR, OCR reading), each
 layer's duration (its task: loading the upload and record, then the layer), the process peak RSS
-(resource.getrusage) and the machine. Goal (DESIGN.md §9): pipeline p95 <= 3 s, worker RSS <= 300 MiB.
+(resource.getrusage, informational) and the machine. Goal (DESIGN.md §9): pipeline p95 <= 3 s; the
+worker RSS goal is measured by bench/worker_rss_bench.py.
 """
 
 from __future__ import annotations
@@ -168,8 +169,9 @@ def report(
         f"pipeline p95 {p95:.2f} s  [goal <= {P95_GOAL_S:.0f} s] {'MET' if p95 <= P95_GOAL_S else 'NOT MET'}"
     )
     print(
-        f"process peak RSS {rss:.0f} MiB (after the warm-up run {rss_warm:.0f} MiB)  "
-        f"[goal <= {RSS_GOAL_MIB} MiB] {'MET' if rss <= RSS_GOAL_MIB else 'NOT MET'}"
+        f"process peak RSS {rss:.0f} MiB (after the warm-up run {rss_warm:.0f} MiB): this one process "
+        f"also holds Django's test client and every layer; the worker goal (<= {RSS_GOAL_MIB} MiB) is "
+        "measured on real workers by bench/worker_rss_bench.py"
     )
     print(
         f"CPU per run median {statistics.median(cpus):.2f} s vs wall {statistics.median(requests):.2f} s "
@@ -193,14 +195,16 @@ def report(
             "P5-rss-eager",
             "one process running every layer (eager), peak RSS",
             f"{rss:.0f} MiB",
-            f"<= {RSS_GOAL_MIB} MiB",
-            rss <= RSS_GOAL_MIB,
+            "(informational)",
+            None,
+            "the worker goal is P5-rss: bench/worker_rss_bench.py",
         )
     )
 
 
-def figure(key: str, label: str, value: str, goal: str, met: bool, note: str = "") -> str:
-    return f"FIGURE\t{key}\t{label}\t{value}\t{goal}\t{'met' if met else 'not met'}\t{note}"
+def figure(key: str, label: str, value: str, goal: str, met: bool | None, note: str = "") -> str:
+    status = "-" if met is None else ("met" if met else "not met")
+    return f"FIGURE\t{key}\t{label}\t{value}\t{goal}\t{status}\t{note}"
 
 
 if __name__ == "__main__":

@@ -176,3 +176,8 @@ def batches_for_actor(actor: Actor) -> QuerySet[IssuanceBatch]:
 
 def public_keys_for_organization(slug: str) -> QuerySet[SigningKey]:
     return SigningKey.objects.filter(organization__slug=slug).order_by("-valid_from")
+
+
+def signing_keys_for_organization(organization: Organization) -> QuerySet[SigningKey]:
+    """An organization's keys, newest first (the caller has checked the actor's membership)."""
+    return organization.signing_keys.order_by("-valid_from", "-id")

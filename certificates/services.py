@@ -65,6 +65,8 @@ def signing_key_current(*, organization: Organization) -> SigningKey:
 def signing_key_rotate(*, actor: Actor, organization: Organization) -> SigningKey:
     """Start a new key; the old one stays published (with its window) so old QR codes verify."""
     _require(actor, organization, Role.ADMIN)
+    # One rotation (or first-key creation) at a time, so two at once cannot leave two current keys.
+    Organization.objects.select_for_update().get(pk=organization.pk)
     now = timezone.now()
     organization.signing_keys.filter(valid_until__isnull=True).update(valid_until=now)
     private, public, key_id = generate_keypair()
@@ -359,37 +361,30 @@ def certificate_unrevoke(*, actor: Actor, certificate: Certificate) -> Certifica
 
 @transaction.atomic
 def certificate_suspend(*, actor: Actor, certificate: Certificate, reason: str) -> Certificate:
-    certificate = _lock(certificate)
-    _require(actor, certificate.organization, Role.ISSUER)
-    if certificate.status != Certificate.Status.ISSUED:
-        raise CertificateError(
-            f"Only an issued certificate can be suspended (it is {certificate.status}).",
-            code="invalid_status",
-        )
-    return _change_status(
-        actor,
-        certificate,
-        status=Certificate.Status.SUSPENDED,
-        reason=reason.strip(),
-        action="certificate.suspended",
-        event=None,
-    )
+    return _set_suspended(actor, certificate, suspended=True, reason=reason)
 
 
 @transaction.atomic
 def certificate_unsuspend(*, actor: Actor, certificate: Certificate) -> Certificate:
+    return _set_suspended(actor, certificate, suspended=False)
+
+
+def _set_suspended(
+    actor: Actor, certificate: Certificate, *, suspended: bool, reason: str = ""
+) -> Certificate:
     certificate = _lock(certificate)
     _require(actor, certificate.organization, Role.ISSUER)
-    if certificate.status != Certificate.Status.SUSPENDED:
-        raise CertificateError("This certificate is not suspended.", code="invalid_status")
-    return _change_status(
-        actor,
-        certificate,
-        status=Certificate.Status.ISSUED,
-        reason="",
-        action="certificate.unsuspended",
-        event=None,
-    )
+    Status = Certificate.Status
+    before, after = (Status.ISSUED, Status.SUSPENDED) if suspended else (Status.SUSPENDED, Status.ISSUED)
+    if certificate.status != before:
+        message = (
+            f"Only an issued certificate can be suspended (it is {certificate.status})."
+            if suspended
+            else "This certificate is not suspended."
+        )
+        raise CertificateError(message, code="invalid_status")
+    action = "certificate.suspended" if suspended else "certificate.unsuspended"
+    return _change_status(actor, certificate, status=after, reason=reason.strip(), action=action, event=None)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
+from certificates import signing_key_views
 from certificates import views as cert_views
 from organizations import views as org_views
 from verification import portal_views as verification_views
@@ -51,6 +52,8 @@ urlpatterns = [
     path("api-keys/<int:pk>/", org_views.api_key_created_view, name="api-key-created"),
     path("api-keys/<int:pk>/revoke/", org_views.api_key_revoke_view, name="api-key-revoke"),
     path("audit-log/", org_views.audit_log_view, name="audit-log"),
+    path("signing-keys/", signing_key_views.signing_keys_view, name="signing-keys"),
+    path("signing-keys/rotate/", signing_key_views.signing_key_rotate_view, name="signing-key-rotate"),
     # Certificates
     path("certificates/", cert_views.certificate_list_view, name="certificates"),
     path("certificates/export.csv", cert_views.certificate_export_view, name="certificate-export"),

@@ -212,6 +212,9 @@ NAVIGATION: list[tuple[str, list[NavItem]]] = [
             NavItem("Members", "portal:members", "users", matches=("portal:member",)),
             NavItem("Invitations", "portal:invitations", "mail", Role.ADMIN, matches=("portal:invitation-",)),
             NavItem("API keys", "portal:api-keys", "key", Role.ADMIN, matches=("portal:api-key",)),
+            NavItem(
+                "Signing keys", "portal:signing-keys", "lock", Role.ADMIN, matches=("portal:signing-key",)
+            ),
             NavItem("Webhooks", "portal:webhooks", "webhook", Role.ADMIN, matches=("portal:webhook",)),
             NavItem("Audit log", "portal:audit-log", "list"),
             NavItem("Settings", "portal:organization-settings", "settings"),

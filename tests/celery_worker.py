@@ -20,42 +20,37 @@ from django.db import connection
 from config.celery_app import app
 
 
+def worker_env(default_queue: str, media_root: Path, extra_env: dict | None = None) -> dict:
+    """A worker's environment: the test database and media folder of this test process."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": default_queue,
+        "MEDIA_ROOT": str(media_root),
+        **(extra_env or {}),
+    }
+
+
+def worker_command(queue: str, name: str, loglevel: str = "WARNING") -> list[str]:
+    """`celery worker` on one queue with two prefork processes, without cluster chatter."""
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
+        "--pool", "prefork", "--concurrency", "2", "--loglevel", loglevel,
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h",
+    ]  # fmt: skip
+
+
 @contextmanager
 def running_worker(media_root: Path, extra_env: dict | None = None, *, queue: str | None = None):
     """A worker on a fresh queue that becomes this process's default queue; or, given `queue`, a
     worker on that queue only, leaving the default as it is (a second worker beside the first)."""
     own_queue = queue is None
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "MEDIA_ROOT": str(media_root),
-        **(extra_env or {}),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "-Q",
-        queue,
-        "--pool",
-        "prefork",
-        "--concurrency",
-        "2",
-        "--loglevel",
-        "WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-n",
-        f"{queue}@%h",
-    ]
+    default_queue = queue if own_queue else app.conf.CELERY_TASK_DEFAULT_QUEUE
+    env = worker_env(default_queue, media_root, extra_env)
+    command = worker_command(queue, queue)
     process = subprocess.Popen(
         command, env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

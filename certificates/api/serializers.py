@@ -3,7 +3,7 @@ import copy
 from rest_framework import serializers
 from rest_framework.fields import DateField, DateTimeField
 
-from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch
+from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
 from certificates.rendering import layout_schema_errors
 
 
@@ -231,3 +231,15 @@ class PublicCertificateSerializer(serializers.Serializer):
     content_hash = serializers.CharField()
     anchor = serializers.DictField(allow_null=True)
     verify_url = serializers.CharField()
+
+
+class SigningKeySerializer(serializers.ModelSerializer):
+    """A signing key's public half and validity window; the private key never leaves the server."""
+
+    public_key = serializers.CharField(source="public_key_b64", read_only=True, help_text="Ed25519, base64")
+    current = serializers.BooleanField(source="is_current", read_only=True)
+
+    class Meta:
+        model = SigningKey
+        fields = ["key_id", "public_key", "valid_from", "valid_until", "current"]
+        read_only_fields = fields

@@ -8,8 +8,12 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 router.register("issuance-batches", views.IssuanceBatchViewSet, basename="issuance-batch")
 router.register("templates", views.TemplateViewSet, basename="template")
 
+nested = SimpleRouter()
+nested.register("signing-keys", views.SigningKeyViewSet, basename="signing-key")
+
 urlpatterns = [
     path("", include(router.urls)),
+    path("organizations/<slug:organization_slug>/", include(nested.urls)),
     path(
         "public/certificates/<str:credential_id>/",
         public_views.PublicCertificateView.as_view(),

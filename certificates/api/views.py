@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from certificates import batches, selectors, services, template_services
 from certificates.detail_read import certificate_detail_get_for_actor
 from certificates.export import spreadsheet_safe
-from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
+from certificates.models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
 from core.pagination import SearchPagination
-from organizations.permissions import ActorMixin
+from organizations.permissions import ActorMixin, NestedInOrganizationMixin
 from organizations.roles import Role
 from organizations.selectors import organization_get_for_actor
 
@@ -300,3 +300,21 @@ class TemplateViewSet(ActorMixin, viewsets.ModelViewSet):
 
             raise CertificateError("Certificates use this template; it cannot be deleted.", code="in_use")
         instance.delete()
+
+
+class SigningKeyViewSet(NestedInOrganizationMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The organization's QR signing keys, current and retired. Rotating keeps old QR codes verifying."""
+
+    queryset = SigningKey.objects.none()  # for the schema; get_queryset scopes
+    serializer_class = s.SigningKeySerializer
+    minimum_roles = {"rotate": Role.ADMIN}
+
+    def get_queryset(self):
+        return selectors.signing_keys_for_organization(self.get_organization())
+
+    @extend_schema(request=None, responses={201: s.SigningKeySerializer})
+    @action(detail=False, methods=["post"])
+    def rotate(self, request, organization_slug=None):
+        """Start a new key; the current one is retired but stays published with its window."""
+        key = services.signing_key_rotate(actor=self.actor, organization=self.get_organization())
+        return Response(s.SigningKeySerializer(key).data, status=status.HTTP_201_CREATED)

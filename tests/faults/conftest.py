@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from config.celery_app import app as celery_app
-from tests.celery_worker import _database_url
+from tests.celery_worker import worker_command, worker_env
 from tests.security.conftest import throttle_rates  # noqa: F401  (a fixture, shared)
 
 
@@ -117,36 +116,8 @@ def redis_cache_settings(url: str) -> dict:
 def killable_worker(queue: str, media_root: Path, log: Path, extra_env: dict | None = None):
     """A worker in its own session, so SIGKILL can take the whole pool (parent and children)."""
     name = f"{queue}-{uuid.uuid4().hex[:6]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "MEDIA_ROOT": str(media_root),
-        **(extra_env or {}),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "-Q",
-        queue,
-        "--pool",
-        "prefork",
-        "--concurrency",
-        "2",
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-n",
-        f"{name}@%h",
-    ]
+    env = worker_env(queue, media_root, extra_env)
+    command = worker_command(queue, name, loglevel="INFO")
     with log.open("ab") as output:
         process = subprocess.Popen(
             command,

@@ -17,9 +17,9 @@ from tests.fraud import corpus
 
 pytestmark = pytest.mark.django_db
 
-# The field the issuer's record comparison names for each reprinted field (the credential id is
-# not read by OCR yet, so for it the changed region of the rendering is the evidence).
+# The field the issuer's record comparison names for each reprinted field.
 MISMATCHED_FIELD = {
+    "forged_credential_id": "credential_id",
     "forged_name": "recipient_name",
     "forged_name_painted": "recipient_name",
     "forged_date": "issue_date",

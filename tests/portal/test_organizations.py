@@ -16,7 +16,7 @@ from .conftest import add_member, signed_in
 pytestmark = pytest.mark.django_db
 
 READ_PAGES = ["/portal/", "/portal/members/", "/portal/audit-log/", "/portal/settings/"]
-ADMIN_PAGES = ["/portal/invitations/", "/portal/api-keys/"]
+ADMIN_PAGES = ["/portal/invitations/", "/portal/api-keys/", "/portal/signing-keys/"]
 
 
 # --- Pages by role ---------------------------------------------------------------------------

@@ -70,7 +70,49 @@ def test_image_work_waits_for_the_images_queue_workers_and_completes_on_them(cer
     assert len(body["layers"]) == 6 and body["layers_errored"] == []
 
 
-def _file(data: bytes):
+def test_every_forgery_kind_is_fraudulent_through_a_real_worker(org, issuer, settings):
+    from organizations.access import Actor
+    from tests.fraud import corpus
+
+    certificate, donor = corpus.issue_certificates(organization=org, actor=Actor(user=issuer), count=2)
+    client = APIClient()
+    with running_worker(settings.MEDIA_ROOT):
+        submitted = {
+            category: client.post(
+                "/api/v1/verifications/",
+                {
+                    "file": _file(
+                        (item := corpus.tampered_item(category, certificate, donor=donor)).data, item.filename
+                    )
+                },
+                format="multipart",
+            ).json()["status_url"]
+            for category in corpus.TAMPER_CATEGORIES
+        }
+        bodies = {
+            category: wait_for_completion(client, url, timeout=180) for category, url in submitted.items()
+        }
+    for category, body in bodies.items():
+        decisive = [f for layer in body["layers"] for f in layer["findings"] if f["decisive"]]
+        assert body["verdict"] == "fraudulent", (category, body["reasons"])
+        assert decisive and all(f["field"] or f["region"] for f in decisive), (category, decisive)
+
+
+def test_a_crashing_layer_is_an_error_and_earns_nothing_on_a_real_worker(certificate, settings):
+    env = {"DJANGO_SETTINGS_MODULE": "tests.verification.crash_worker_settings"}
+    client = APIClient()
+    with running_worker(settings.MEDIA_ROOT, env):
+        submitted = client.post(
+            "/api/v1/verifications/", {"file": _file(as_jpeg(png_of(certificate)))}, format="multipart"
+        )
+        body = wait_for_completion(client, submitted.json()["status_url"])
+    ela = next(layer for layer in body["layers"] if layer["layer"] == "ela")
+    assert ela["status"] == "error" and ela["points"] == 0
+    assert body["layers_errored"] == ["ela"]
+    assert len(body["layers"]) == 6
+
+
+def _file(data: bytes, name: str = "cert.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("cert.jpg", data)
+    return SimpleUploadedFile(name, data)
