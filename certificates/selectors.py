@@ -17,6 +17,7 @@ from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, Sig
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 SEARCH_FEW_MATCHES = 1000
+SEARCH_MAX_ORGANIZATION_TERMS = 50  # beyond this, an OR of organizations costs the index more than it saves
 
 
 def certificates_for_actor(actor: Actor) -> QuerySet[Certificate]:
@@ -37,13 +38,17 @@ def certificate_get_for_actor(actor: Actor, credential_id: str, *, minimum: str 
         raise Http404("No such certificate.") from None
 
 
-def certificate_search(queryset: QuerySet[Certificate], query: str) -> QuerySet[Certificate]:
+def certificate_search(
+    queryset: QuerySet[Certificate], query: str, *, organization_ids: list[int] | None = None
+) -> QuerySet[Certificate]:
     """Full-text search (PostgreSQL, GIN-indexed `search_document`) or a LIKE fallback (SQLite).
 
     Every word must match; the last one as a prefix, so the word being typed (part of a name)
     matches. Earlier words are whole: a prefix term makes the GIN index merge the lists of every
     word it starts, and two of them cost ~3x one (bench/search_bench.py). A query that is a
-    credential id matches it exactly.
+    credential id matches it exactly. `organization_ids` (those `queryset` is limited to) lets the
+    index skip other organizations' matches: the search document carries '#org<id>' lexemes
+    (migration 0003).
     """
     query = (query or "").replace("\x00", "").strip()
     if not query:
@@ -57,9 +62,18 @@ def certificate_search(queryset: QuerySet[Certificate], query: str) -> QuerySet[
     if connection.vendor == "postgresql":
         lexemes = [re.sub(r"[^\w@.+-]", "", w) for w in words]
         terms = " & ".join([*lexemes[:-1], lexemes[-1] + ":*"])
-        matched = queryset.extra(
-            where=["certificates_certificate.search_document @@ to_tsquery('simple', %s)"], params=[terms]
-        )
+        organizations = " | ".join(f"'#org{int(pk)}'" for pk in organization_ids or [])
+        if organizations and len(organization_ids) <= SEARCH_MAX_ORGANIZATION_TERMS:
+            matched = queryset.extra(
+                where=[
+                    "certificates_certificate.search_document @@ (to_tsquery('simple', %s) && (%s)::tsquery)"
+                ],
+                params=[terms, organizations],
+            )
+        else:
+            matched = queryset.extra(
+                where=["certificates_certificate.search_document @@ to_tsquery('simple', %s)"], params=[terms]
+            )
         # PostgreSQL's estimate for a prefix match is often off by 100x or more; with ORDER BY
         # issue_date LIMIT 25 it then walks the organization's whole date index looking for one
         # rare e-mail (seconds at 1M rows). So look the matches up in the GIN index first: a few

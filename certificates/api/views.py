@@ -77,7 +77,10 @@ class CertificateFilter(filters.FilterSet):
         return queryset.filter(organization_id=organization_id) if organization_id else queryset.none()
 
     def filter_q(self, queryset, name, value):
-        return selectors.certificate_search(queryset, value)
+        from organizations.access import Actor
+
+        organization_ids = list(Actor.from_request(self.request).organization_ids())
+        return selectors.certificate_search(queryset, value, organization_ids=organization_ids)
 
 
 def file_response(field_file, filename: str, content_type: str, *, inline: bool) -> FileResponse:
