@@ -134,7 +134,7 @@ def _filtered_certificates(request):
     queryset = _certificates(request).order_by("-issue_date", "-id")
     if form.is_bound:
         form.is_valid()  # invalid fields are shown and ignored by the filter set
-        queryset = CertificateFilter(data=request.GET, queryset=queryset).qs
+        queryset = CertificateFilter(data=request.GET, queryset=queryset, request=request).qs
     batch = None
     batch_id = request.GET.get("batch", "")
     if batch_id.isdigit():

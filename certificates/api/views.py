@@ -79,7 +79,8 @@ class CertificateFilter(filters.FilterSet):
     def filter_q(self, queryset, name, value):
         from organizations.access import Actor
 
-        organization_ids = list(Actor.from_request(self.request).organization_ids())
+        # The portal's list builds this filter set without a request; its queryset is one organization's.
+        organization_ids = list(Actor.from_request(self.request).organization_ids()) if self.request else None
         return selectors.certificate_search(queryset, value, organization_ids=organization_ids)
 
 
