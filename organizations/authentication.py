@@ -126,8 +126,6 @@ class CachedJWTAuthentication(JWTAuthentication):
         return request_token
 
     def get_user(self, validated_token):
-        if api_settings.CHECK_REVOKE_TOKEN:  # needs the password hash, which is not cached
-            return super().get_user(validated_token)
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         if not isinstance(user_id, int | str) or not str(user_id).isdigit():
             raise InvalidToken("Token contained no recognizable user identification")
@@ -136,6 +134,11 @@ class CachedJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if (
+            api_settings.CHECK_REVOKE_TOKEN
+            and validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != user.password_fingerprint
+        ):  # issued before the password changed
+            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
         return user
 
 

@@ -15,6 +15,9 @@ cached. If the cache is unreachable nothing is cached and the database answers (
 
 Only non-secret fields are cached (not the password hash or the TOTP secret) and only the ones a
 `save()` keeps current; the rest are deferred and load from the database if some view reads them.
+What is cached of the password is SimpleJWT's fingerprint of its hash (the value every access
+token already carries in its `hash_password` claim), so a password change refuses the access
+tokens issued before it (`authentication.CachedJWTAuthentication`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .models import Membership
 
@@ -45,7 +49,7 @@ GENERATION_SECONDS = 24 * 3600
 
 
 def _keys(user_id) -> tuple[str, str]:
-    return f"principal:{user_id}", f"principal-gen:{user_id}"
+    return f"principal:v2:{user_id}", f"principal-gen:{user_id}"  # v2: entries carry the fingerprint
 
 
 def _field_names() -> list[str]:
@@ -54,22 +58,24 @@ def _field_names() -> list[str]:
     return [f.attname for f in User._meta.concrete_fields if f.attname in CACHED_USER_FIELDS]
 
 
-def _build(values: tuple, roles: dict[int, str]):
+def _build(values: tuple, roles: dict[int, str], password_fingerprint: str):
     user = get_user_model().from_db(DEFAULT_DB_ALIAS, _field_names(), values)
     user._certverify_roles = roles
+    user.password_fingerprint = password_fingerprint
     return user
 
 
-def _load(user_id) -> tuple[tuple, dict[int, str]] | None:
-    row = get_user_model().objects.filter(pk=user_id).values_list(*_field_names()).first()
-    if row is None:
+def _load(user_id) -> tuple[tuple, dict[int, str], str] | None:
+    found = get_user_model().objects.filter(pk=user_id).values_list("password", *_field_names()).first()
+    if found is None:
         return None
+    password, *row = found
     roles = dict(
         Membership.objects.filter(user_id=user_id, organization__is_active=True)
         .order_by()
         .values_list("organization_id", "role")
     )
-    return row, roles
+    return tuple(row), roles, get_md5_hash_password(password)
 
 
 def principal_get(*, user_id):
@@ -86,7 +92,7 @@ def principal_get(*, user_id):
     generation = found.get(generation_key)
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
-        return _build(entry[1], entry[2])
+        return _build(*entry[1:])
     loaded = _load(user_id)
     if loaded is None:
         return None

@@ -3,6 +3,7 @@ import re
 import pyotp
 import pytest
 from django.core import mail
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from core.crypto import decrypt_text
@@ -131,6 +132,33 @@ def test_password_change_invalidates_every_refresh_token(api_client):
     for pair in (first, second):
         assert api_client.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}).status_code == 401
     assert AuditEvent.objects.filter(actor=user, action="auth.password_changed").exists()
+
+
+@pytest.mark.parametrize("auth_cache_seconds", [0, 120])
+def test_a_password_change_refuses_the_access_tokens_issued_before_it(
+    api_client, settings, auth_cache_seconds
+):
+    settings.AUTH_CACHE_SECONDS = auth_cache_seconds
+    user = UserFactory()
+    old = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
+    other_session = APIClient()
+    other_session.credentials(HTTP_AUTHORIZATION=f"Bearer {old}")
+    assert other_session.get("/api/v1/auth/me/").status_code == 200  # cached, if the cache is on
+
+    changer = auth_client(user)
+    changed = changer.post(
+        "/api/v1/auth/password/change/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 200
+
+    refused = other_session.get("/api/v1/auth/me/")
+    assert refused.status_code == 401
+    new = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": NEW_PASSWORD}).json()[
+        "access"
+    ]
+    fresh = APIClient()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {new}")
+    assert fresh.get("/api/v1/auth/me/").status_code == 200
 
 
 def test_weak_password_is_a_field_error(api_client):
