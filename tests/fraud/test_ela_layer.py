@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from certificates.rendering import DEFAULT_LAYOUT, RenderInput, render_image, render_pdf, render_png
+from fraud.jpeg_ghosts import estimate_quality, ijg_table
 from fraud.layers.base import LayerContext, Upload
-from fraud.layers.ela import ErrorLevelLayer, estimate_quality, ijg_table
+from fraud.layers.ela import ErrorLevelLayer
 from tests.fraud import corpus, images
 
 
