@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from PIL import Image, ImageDraw, ImageFont
 
@@ -29,17 +28,15 @@ from core.errors import DomainError
 from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
 from organizations.roles import Role
 
-from . import batches, forms, selectors, services, template_services
+from . import forms, selectors, services, template_services
 from .api.views import EXPORT_COLUMNS, CertificateFilter, file_response
 from .export import spreadsheet_safe
-from .models import Certificate, CertificateTemplate, IssuanceBatch
+from .models import Certificate, CertificateTemplate
 from .public import STATUS_WORDS
 from .rendering import DEFAULT_LAYOUT, LayoutError, RenderInput, font_path, layout_schema_errors, render_image
 from .signing import QRPayloadError, parse_qr_text
 
 CERTIFICATES_PAGE_SIZE = 25
-BATCHES_PAGE_SIZE = 10
-BATCH_ERRORS_PAGE_SIZE = 50
 HISTORY_LIMIT = 10
 PREVIEW_WIDTH = 1200
 EXPLORERS = {
@@ -56,25 +53,6 @@ QR_FIELD_LABELS = {
     "expires": "Expires",
     "org": "Issuer",
 }
-SAMPLE_CSV = (
-    "recipient_name,recipient_email,title,issue_date,expiry_date,grade,external_id,meta_student_number\n"
-    "Ada Lovelace,ada@example.edu,MSc Computer Science,2026-06-30,,Distinction,2026-MSC-0001,S1815\n"
-    "Alan Turing,alan@example.edu,MSc Computer Science,2026-06-30,2031-06-30,Merit,2026-MSC-0002,S1912\n"
-)
-CSV_COLUMNS = [
-    ("recipient_name", True, "The recipient’s full name, as printed."),
-    ("title", True, "The course or programme."),
-    ("issue_date", True, "YYYY-MM-DD, e.g. 2026-06-30."),
-    ("recipient_email", False, "Not printed."),
-    ("expiry_date", False, "YYYY-MM-DD; empty if it does not expire."),
-    ("grade", False, "Printed under the title."),
-    (
-        "external_id",
-        False,
-        "Your reference; a row whose reference was issued before is skipped, never duplicated.",
-    ),
-    ("meta_<name>", False, "Any number of extra columns, stored as metadata “name” (not printed)."),
-]
 
 
 def _certificates(request):
@@ -90,7 +68,8 @@ def _certificate(request, credential_id: str, minimum: str = Role.VIEWER) -> Cer
     return certificate
 
 
-def _templates(request):
+def usable_templates(request):
+    """The templates this organization may issue with: its own and the shared ones."""
     organization = request.portal.organization
     return selectors.templates_for_actor(request.portal.actor).filter(
         Q(organization=organization) | Q(organization__isnull=True)
@@ -349,7 +328,7 @@ def certificate_reissue_view(request, credential_id: str):
     fields = ("recipient_name", "recipient_email", "title", "issue_date", "expiry_date", "grade")
     initial = {name: getattr(certificate, name) for name in fields}
     initial["template"] = str(certificate.template_id or "")
-    form = forms.ReissueForm(request.POST or None, initial=initial, templates=_templates(request))
+    form = forms.ReissueForm(request.POST or None, initial=initial, templates=usable_templates(request))
     if request.method == "POST" and form.is_valid():
         try:
             new = services.certificate_reissue(
@@ -375,7 +354,9 @@ def certificate_reissue_view(request, credential_id: str):
 def certificate_issue_view(request):
     portal = request.portal
     form = forms.IssueForm(
-        request.POST or None, initial={"issue_date": timezone.localdate()}, templates=_templates(request)
+        request.POST or None,
+        initial={"issue_date": timezone.localdate()},
+        templates=usable_templates(request),
     )
     if request.method == "POST" and form.is_valid():
         started = timezone.now()
@@ -455,7 +436,7 @@ def _png(data: bytes) -> HttpResponse:
 @require_GET
 def certificate_preview_view(request):
     """The issue form's current values drawn on the chosen design (fetched by static/js/preview.js)."""
-    form = forms.PreviewForm(request.GET, templates=_templates(request))
+    form = forms.PreviewForm(request.GET, templates=usable_templates(request))
     form.is_valid()
     values = {name: value for name, value in form.cleaned_data.items() if value}
     values["organization_name"] = request.portal.organization.name
@@ -469,109 +450,20 @@ def certificate_preview_view(request):
     return _png(data)
 
 
-# --- Bulk issuance -------------------------------------------------------------------------------------------
-
-
-def _batches(request):
-    return selectors.batches_for_actor(request.portal.actor).filter(organization=request.portal.organization)
-
-
-@portal_view(Role.ISSUER)
-@require_http_methods(["GET", "POST"])
-def bulk_issue_view(request):
-    portal = request.portal
-    templates = _templates(request)
-    form = forms.BulkIssueForm(request.POST or None, request.FILES or None, templates=templates)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            batch, created = batches.batch_start(
-                actor=portal.actor,
-                organization=portal.organization,
-                data=upload.read(),
-                file_name=upload.name or "",
-                template=form.cleaned_data["template"],
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if not created:
-                messages.info(
-                    request,
-                    "This exact file was uploaded before, so it was not run again. Here is its batch.",
-                )
-            return redirect("portal:batch-detail", pk=batch.pk)
-    page = paginate(request, _batches(request).select_related("created_by"), per_page=BATCHES_PAGE_SIZE)
-    context = {"form": form, "page": page, "columns": CSV_COLUMNS}
-    return render(request, "portal/batches/bulk_issue.html", context, status=400 if form.errors else 200)
-
-
-@portal_view(Role.ISSUER)
-@require_GET
-def bulk_issue_sample_view(request):
-    response = HttpResponse(SAMPLE_CSV, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, "certverify-bulk-issue-example.csv")
-    return response
-
-
-def _batch(request, pk: int) -> IssuanceBatch:
-    return get_object_or_404(_batches(request).select_related("created_by", "template"), pk=pk)
-
-
-def batch_progress(batch: IssuanceBatch) -> dict:
-    done = batch.status in (IssuanceBatch.Status.COMPLETED, IssuanceBatch.Status.FAILED)
-    return {
-        "status": batch.status,
-        "status_label": batch.get_status_display(),
-        "percent": batch.progress_percent,
-        "total_rows": batch.total_rows,
-        "processed_rows": batch.processed_rows,
-        "issued": batch.issued_count,
-        "skipped": batch.skipped_count,
-        "failed": batch.failed_count,
-        "errors": len(batch.errors),
-        "done": done,
-    }
-
-
-@portal_view()
-@require_GET
-def batch_detail_view(request, pk: int):
-    batch = _batch(request, pk)
-    errors = paginate(request, batch.errors, per_page=BATCH_ERRORS_PAGE_SIZE)
-    context = {"batch": batch, "progress": batch_progress(batch), "errors": errors}
-    return render(request, "portal/batches/detail.html", context)
-
-
-@portal_view()
-@never_cache
-@require_GET
-def batch_progress_view(request, pk: int):
-    """The progress bar's poll (static/js/batch-progress.js): a few numbers, no page."""
-    return JsonResponse(batch_progress(_batch(request, pk)))
-
-
-@portal_view()
-@require_GET
-def batch_errors_view(request, pk: int):
-    batch = _batch(request, pk)
-    response = HttpResponse(batches.batch_error_report(batch), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"batch-{batch.pk}-errors.csv")
-    return response
-
-
 # --- Templates (admins) ----------------------------------------------------------------------------------------
 
 
 @portal_view(Role.ADMIN)
 @require_GET
 def template_list_view(request):
-    templates = _templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
+    templates = usable_templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
     return render(request, "portal/templates/list.html", {"templates": templates})
 
 
 def _own_template(request, pk: int) -> CertificateTemplate:
-    return get_object_or_404(_templates(request).filter(organization=request.portal.organization), pk=pk)
+    return get_object_or_404(
+        usable_templates(request).filter(organization=request.portal.organization), pk=pk
+    )
 
 
 def _template_form_page(request, template: CertificateTemplate | None):
@@ -632,7 +524,7 @@ def template_edit_view(request, pk: int):
 @portal_view(Role.ADMIN)
 @require_GET
 def template_preview_view(request, pk: int):
-    template = get_object_or_404(_templates(request), pk=pk)
+    template = get_object_or_404(usable_templates(request), pk=pk)
     values = {"organization_name": request.portal.organization.name}
     try:
         data = _preview_png(layout=template.layout or None, background=_background(template), values=values)

@@ -7,7 +7,7 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
-from certificates import signing_key_views
+from certificates import batch_views, signing_key_views
 from certificates import views as cert_views
 from organizations import views as org_views
 from verification import portal_views as verification_views
@@ -96,11 +96,11 @@ urlpatterns = [
         name="certificate-reissue",
     ),
     # Bulk issuance
-    path("bulk-issue/", cert_views.bulk_issue_view, name="bulk-issue"),
-    path("bulk-issue/example.csv", cert_views.bulk_issue_sample_view, name="bulk-issue-sample"),
-    path("batches/<int:pk>/", cert_views.batch_detail_view, name="batch-detail"),
-    path("batches/<int:pk>/progress/", cert_views.batch_progress_view, name="batch-progress"),
-    path("batches/<int:pk>/errors.csv", cert_views.batch_errors_view, name="batch-errors"),
+    path("bulk-issue/", batch_views.bulk_issue_view, name="bulk-issue"),
+    path("bulk-issue/example.csv", batch_views.bulk_issue_sample_view, name="bulk-issue-sample"),
+    path("batches/<int:pk>/", batch_views.batch_detail_view, name="batch-detail"),
+    path("batches/<int:pk>/progress/", batch_views.batch_progress_view, name="batch-progress"),
+    path("batches/<int:pk>/errors.csv", batch_views.batch_errors_view, name="batch-errors"),
     # Templates
     path("templates/", cert_views.template_list_view, name="templates"),
     path("templates/new/", cert_views.template_create_view, name="template-create"),

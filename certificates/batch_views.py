@@ -1,0 +1,129 @@
+"""Portal pages for bulk issuance: the CSV upload, the batch's live progress, its error report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import DomainError
+from core.portal import apply_domain_error, paginate, portal_view
+from organizations.roles import Role
+
+from . import batches, forms, selectors
+from .models import IssuanceBatch
+from .views import usable_templates
+
+BATCHES_PAGE_SIZE = 10
+BATCH_ERRORS_PAGE_SIZE = 50
+
+SAMPLE_CSV = (
+    "recipient_name,recipient_email,title,issue_date,expiry_date,grade,external_id,meta_student_number\n"
+    "Ada Lovelace,ada@example.edu,MSc Computer Science,2026-06-30,,Distinction,2026-MSC-0001,S1815\n"
+    "Alan Turing,alan@example.edu,MSc Computer Science,2026-06-30,2031-06-30,Merit,2026-MSC-0002,S1912\n"
+)
+CSV_COLUMNS = [
+    ("recipient_name", True, "The recipient’s full name, as printed."),
+    ("title", True, "The course or programme."),
+    ("issue_date", True, "YYYY-MM-DD, e.g. 2026-06-30."),
+    ("recipient_email", False, "Not printed."),
+    ("expiry_date", False, "YYYY-MM-DD; empty if it does not expire."),
+    ("grade", False, "Printed under the title."),
+    (
+        "external_id",
+        False,
+        "Your reference; a row whose reference was issued before is skipped, never duplicated.",
+    ),
+    ("meta_<name>", False, "Any number of extra columns, stored as metadata “name” (not printed)."),
+]
+
+
+def _batches(request):
+    return selectors.batches_for_actor(request.portal.actor).filter(organization=request.portal.organization)
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["GET", "POST"])
+def bulk_issue_view(request):
+    portal = request.portal
+    templates = usable_templates(request)
+    form = forms.BulkIssueForm(request.POST or None, request.FILES or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, created = batches.batch_start(
+                actor=portal.actor,
+                organization=portal.organization,
+                data=upload.read(),
+                file_name=upload.name or "",
+                template=form.cleaned_data["template"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            if not created:
+                messages.info(
+                    request,
+                    "This exact file was uploaded before, so it was not run again. Here is its batch.",
+                )
+            return redirect("portal:batch-detail", pk=batch.pk)
+    page = paginate(request, _batches(request).select_related("created_by"), per_page=BATCHES_PAGE_SIZE)
+    context = {"form": form, "page": page, "columns": CSV_COLUMNS}
+    return render(request, "portal/batches/bulk_issue.html", context, status=400 if form.errors else 200)
+
+
+@portal_view(Role.ISSUER)
+@require_GET
+def bulk_issue_sample_view(request):
+    response = HttpResponse(SAMPLE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "certverify-bulk-issue-example.csv")
+    return response
+
+
+def _batch(request, pk: int) -> IssuanceBatch:
+    return get_object_or_404(_batches(request).select_related("created_by", "template"), pk=pk)
+
+
+def batch_progress(batch: IssuanceBatch) -> dict:
+    done = batch.status in (IssuanceBatch.Status.COMPLETED, IssuanceBatch.Status.FAILED)
+    return {
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "percent": batch.progress_percent,
+        "total_rows": batch.total_rows,
+        "processed_rows": batch.processed_rows,
+        "issued": batch.issued_count,
+        "skipped": batch.skipped_count,
+        "failed": batch.failed_count,
+        "errors": len(batch.errors),
+        "done": done,
+    }
+
+
+@portal_view()
+@require_GET
+def batch_detail_view(request, pk: int):
+    batch = _batch(request, pk)
+    errors = paginate(request, batch.errors, per_page=BATCH_ERRORS_PAGE_SIZE)
+    context = {"batch": batch, "progress": batch_progress(batch), "errors": errors}
+    return render(request, "portal/batches/detail.html", context)
+
+
+@portal_view()
+@never_cache
+@require_GET
+def batch_progress_view(request, pk: int):
+    """The progress bar's poll (static/js/batch-progress.js): a few numbers, no page."""
+    return JsonResponse(batch_progress(_batch(request, pk)))
+
+
+@portal_view()
+@require_GET
+def batch_errors_view(request, pk: int):
+    batch = _batch(request, pk)
+    response = HttpResponse(batches.batch_error_report(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"batch-{batch.pk}-errors.csv")
+    return response
