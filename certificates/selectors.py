@@ -13,7 +13,8 @@ from organizations.models import Organization
 from organizations.roles import Role
 
 from .credential_ids import normalize_credential_id
-from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from .models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from .precompiled import certificate_read, field_sets
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 SEARCH_FEW_MATCHES = 1000
@@ -97,12 +98,11 @@ def certificate_search(
     return queryset.filter(condition)
 
 
-# The anonymous status lookup (public_record) is the hottest uncached path; the ORM spends more CPU
-# compiling its three-table select than PostgreSQL spends answering it. So the SQL is built once,
-# from the model metadata, and rows become model instances through Model.from_db (any field not
-# selected here is deferred and loads on access, so public_record stays the one definition).
-_PUBLIC_FIELDS = {
-    Certificate: (
+# The anonymous status lookup (public_record) is the hottest uncached path: one precompiled query
+# (certificates/precompiled.py); a field not read here loads on access, so public_record stays
+# the one definition.
+_PUBLIC_FIELDS = field_sets(
+    certificate={
         "id",
         "credential_id",
         "status",
@@ -116,53 +116,46 @@ _PUBLIC_FIELDS = {
         "content_hash",
         "organization_id",
         "anchor_id",
-    ),
-    Organization: ("id", "name", "slug", "is_verified", "website"),
-    Anchor: ("id", "status", "chain_id", "tx_hash", "block_number", "merkle_root"),
-}
-
-
-# Model.from_db takes the values in the model's field order.
-_PUBLIC_FIELDS = {
-    model: tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-    for model, names in _PUBLIC_FIELDS.items()
-}
-
-
-def _public_sql() -> str:
-    def columns(model, alias):
-        return [f'{alias}."{model._meta.get_field(name).column}"' for name in _PUBLIC_FIELDS[model]]
-
-    return (
-        f"SELECT {', '.join(columns(Certificate, 'c') + columns(Organization, 'o') + columns(Anchor, 'a'))} "
-        f'FROM "{Certificate._meta.db_table}" c '
-        f'JOIN "{Organization._meta.db_table}" o ON o."id" = c."organization_id" '
-        f'LEFT JOIN "{Anchor._meta.db_table}" a ON a."id" = c."anchor_id" '
-        'WHERE c."credential_id" = %s'
-    )
-
-
-_PUBLIC_SQL = _public_sql()
+    },
+    organization={"id", "name", "slug", "is_verified", "website"},
+    anchor={"id", "status", "chain_id", "tx_hash", "block_number", "merkle_root"},
+)
 
 
 def certificate_public_get_for_status(credential_id: str) -> Certificate:
     """certificate_public_get for the public status record: one precompiled query."""
     normalized = normalize_credential_id(credential_id)
-    if not normalized:
+    certificate = normalized and certificate_read(_PUBLIC_FIELDS, 'c."credential_id" = %s', [normalized])
+    if not certificate:
         raise Http404("No certificate has this id.")
-    with connection.cursor() as cursor:
-        cursor.execute(_PUBLIC_SQL, [normalized])
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404("No certificate has this id.")
-    n_cert, n_org = len(_PUBLIC_FIELDS[Certificate]), len(_PUBLIC_FIELDS[Organization])
-    db = connection.alias
-    certificate = Certificate.from_db(db, _PUBLIC_FIELDS[Certificate], row[:n_cert])
-    certificate.organization = Organization.from_db(
-        db, _PUBLIC_FIELDS[Organization], row[n_cert : n_cert + n_org]
-    )
-    anchor_row = row[n_cert + n_org :]
-    certificate.anchor = Anchor.from_db(db, _PUBLIC_FIELDS[Anchor], anchor_row) if anchor_row[0] else None
+    return certificate
+
+
+# What the JWT detail shows (api/serializers.py CertificateSerializer), read the same way.
+_DETAIL_FIELDS = field_sets(
+    certificate={
+        "id", "organization_id", "credential_id", "external_id", "recipient_name", "recipient_email",
+        "title", "issue_date", "expiry_date", "grade", "metadata", "status", "status_reason",
+        "status_changed_at", "supersedes_id", "content_hash", "anchor_id", "merkle_proof", "created_at",
+    },
+    organization={"id", "name", "slug", "is_active", "is_verified"},
+    anchor={"id", "status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error"},
+)  # fmt: skip
+
+
+def certificate_detail_get_for_actor(
+    actor: Actor, credential_id: str, *, minimum: str = Role.VIEWER
+) -> Certificate:
+    """certificate_get_for_actor for the detail endpoint: same scoping and 404s, one precompiled query."""
+    normalized = normalize_credential_id(credential_id) or credential_id
+    organization_ids = actor.organization_ids(minimum)
+    certificate = None
+    if organization_ids and normalized and "\x00" not in normalized:
+        placeholders = ", ".join(["%s"] * len(organization_ids))
+        where = f'c."credential_id" = %s AND c."organization_id" IN ({placeholders})'
+        certificate = certificate_read(_DETAIL_FIELDS, where, [normalized, *organization_ids])
+    if certificate is None:
+        raise Http404("No such certificate.")
     return certificate
 
 

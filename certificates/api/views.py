@@ -10,7 +10,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from certificates import batches, selectors, services, template_services
-from certificates.detail_read import certificate_detail_get_for_actor
 from certificates.export import spreadsheet_safe
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
 from core.pagination import SearchPagination
@@ -119,7 +118,7 @@ class CertificateViewSet(
 
     def get_object(self):
         if self.action == "retrieve":  # the hot read: one precompiled query, same answer
-            return certificate_detail_get_for_actor(self.actor, self.kwargs["credential_id"])
+            return selectors.certificate_detail_get_for_actor(self.actor, self.kwargs["credential_id"])
         return selectors.certificate_get_for_actor(self.actor, self.kwargs["credential_id"])
 
     def get_serializer_class(self):

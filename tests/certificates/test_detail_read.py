@@ -1,5 +1,5 @@
 """The certificate detail's fast paths give what the generic ones give: the precompiled read
-(certificates/detail_read.py) the selector's certificate, and CertificateSerializer's direct
+(certificates/selectors.py certificate_detail_get_for_actor) the selector's certificate, and CertificateSerializer's direct
 representation DRF's field-by-field one."""
 
 import datetime as dt
@@ -10,8 +10,8 @@ from rest_framework.serializers import ModelSerializer
 
 from certificates import selectors
 from certificates.api.serializers import CertificateSerializer
-from certificates.detail_read import certificate_detail_get_for_actor
 from certificates.models import Anchor, Certificate
+from certificates.selectors import certificate_detail_get_for_actor
 from certificates.services import certificate_issue, certificate_reissue, certificate_revoke
 from organizations.access import Actor
 from organizations.roles import Role
