@@ -15,7 +15,6 @@ import io
 from dataclasses import dataclass, field
 
 import cv2
-import imagehash
 import numpy as np
 from PIL import Image
 
@@ -65,8 +64,14 @@ class ImageComparison:
         return self.aligned and not self.changed_regions
 
 
-def compare_with_original(upload: Image.Image, original: Image.Image | bytes) -> ImageComparison:
-    """Where, if anywhere, the upload differs from the issuer's original rendering."""
+def compare_with_original(
+    upload: Image.Image, original: Image.Image | bytes, *, upload_size: tuple[int, int] | None = None
+) -> ImageComparison:
+    """Where, if anywhere, the upload differs from the issuer's original rendering.
+
+    `upload` may be a reduced decode of the uploaded page (the work is done at most WORK_WIDTH
+    wide); changed regions are reported in the pixels of `upload_size`, the full page.
+    """
     if isinstance(original, bytes | bytearray):
         with Image.open(io.BytesIO(original)) as img:
             original = _on_white(img)
@@ -77,7 +82,7 @@ def compare_with_original(upload: Image.Image, original: Image.Image | bytes) ->
     orig_rgb = np.asarray(_shrink(original, size).resize(size, Image.Resampling.BOX))
     orig = cv2.cvtColor(orig_rgb, cv2.COLOR_RGB2GRAY)
     up = _to_grey(upload, size)
-    distance = int(imagehash.phash(Image.fromarray(up)) - imagehash.phash(Image.fromarray(orig)))
+    distance = int(np.count_nonzero(phash_bits(up) != phash_bits(orig)))
     warp, method, score = align(orig, up)
     aligned = score >= MIN_ALIGNMENT_SCORE
     result = ImageComparison(distance, aligned, method if aligned else "none", round(score, 3))
@@ -86,20 +91,38 @@ def compare_with_original(upload: Image.Image, original: Image.Image | bytes) ->
         return result
     diff, valid = difference_map(orig, up, warp)
     mask, regions = _changed_regions(diff)
-    result.changed_regions = _map_regions(regions, warp, size, upload.size, scale)
+    result.changed_regions = _map_regions(regions, warp, size, upload_size or upload.size, scale)
     result.changed_fraction = round(float(mask.sum()) / max(1.0, float(valid.sum())), 5)
     if regions:  # a clean match needs no picture; skip the encoding cost
         result.heatmap_png = _encode_png(_heatmap(orig_rgb, mask, [box for box, _ in regions]))
     return result
 
 
+# scipy.fftpack's unnormalised DCT-II of 32 samples, as a matrix: y = 2 * sum(x[n] * cos(pi k (2n+1) / 64)).
+_DCT32 = 2 * np.cos(np.pi * np.arange(32)[:, None] * (2 * np.arange(32)[None, :] + 1) / 64)
+
+
+def phash_bits(grey: np.ndarray) -> np.ndarray:
+    """The 64 bits of imagehash.phash (the same 32x32 Lanczos resize, DCT and median split).
+
+    imagehash computes the DCT with scipy.fftpack, whose import alone costs an images worker ~27 MiB
+    of its ~300 MiB budget; this is the same transform as two small matrix products.
+    """
+    small = Image.fromarray(grey).resize((32, 32), Image.Resampling.LANCZOS)
+    dct = _DCT32 @ np.asarray(small, dtype=np.float64) @ _DCT32.T
+    low = dct[:8, :8]
+    return low > np.median(low)
+
+
 def _on_white(image: Image.Image) -> Image.Image:
-    """RGB, with any transparency laid on white paper (as a viewer or printer shows it)."""
+    """RGB, with any transparency laid on white paper (as a viewer or printer shows it); an RGB
+    image is returned as it is, loaded (no copy)."""
+    image.load()
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(paper, rgba).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -52,8 +52,8 @@ ONES8 = np.ones(8, np.float32)
 # -- JPEG: ghosts of earlier compressions -----------------------------------------------------
 
 
-def analyse_jpeg(data: bytes, page: Image.Image) -> Analysis:
-    luma, table = _jpeg_luma(data, page)
+def analyse_jpeg(luma: np.ndarray, table: list[int] | None) -> Analysis:
+    """`luma` and `table` as `read_luma` returns them."""
     last_q, standard = estimate_quality(table)
     qualities = [q for q in range(50, 100, 5) if q <= last_q - 5]
     if len(qualities) < 2:
@@ -78,14 +78,15 @@ def analyse_jpeg(data: bytes, page: Image.Image) -> Analysis:
     return _minority_ghost(ratio, medians, content, details)
 
 
-def _jpeg_luma(data: bytes, page: Image.Image) -> tuple[np.ndarray, list[int] | None]:
-    """The decoder's own Y plane: exactly what the last compression quantized."""
+def read_luma(data: bytes) -> tuple[np.ndarray, list[int] | None]:
+    """The decoder's own Y plane, exactly what the last compression quantized (for a CMYK JPEG,
+    which has none, the luminance of the decoded page), and the JPEG's luminance table."""
     with Image.open(io.BytesIO(data)) as im:
         table = list(im.quantization.get(0, [])) if getattr(im, "quantization", None) else None
-        if im.mode in ("RGB", "L", "YCbCr") and im.size == page.size:
+        if im.mode in ("RGB", "L", "YCbCr"):
             im.draft("L", im.size)
-            return np.asarray(im.convert("L")), table
-    return np.asarray(page.convert("L")), table
+        im.load()
+        return np.asarray(im if im.mode == "L" else im.convert("L")), table
 
 
 def estimate_quality(table: list[int] | None) -> tuple[int, bool]:

@@ -28,19 +28,29 @@ def does_image_work() -> bool:
     return not images or not _worker_queues or images in _worker_queues
 
 
+def does_light_work() -> bool:
+    """Whether this worker takes anything besides the images queue (the blockchain layer, issuance,
+    anchoring: the tasks that use web3)."""
+    return not _worker_queues or bool(_worker_queues - {settings.FRAUD_IMAGES_QUEUE})
+
+
 @worker_process_init.connect
 def warm_up(**kwargs) -> None:
-    """Load the OCR engine, web3 and (when configured) the Gemini SDK before the first task, not during it.
-    A worker that only takes the light queue never reads a page, so it keeps the ~60 MiB of models out."""
-    from certificates import chain  # noqa: F401  (web3's import takes seconds)
-
-    from . import gemini_client, ocr
+    """Load before the first task, not during it, what this worker's queues will use, and no more:
+    memory is what sizes a pool. web3 (~30 MiB, seconds to import) only where light tasks run; the
+    OCR models (~70 MiB) only where pages are read and Gemini is not configured, since with Gemini
+    local OCR is the fallback and loads on its first use; the Gemini SDK where it is configured."""
+    if does_light_work():
+        from certificates import chain  # noqa: F401
 
     if not does_image_work():
         return
-    ocr.warm_up()
+    from . import gemini_client, ocr
+
     if settings.GEMINI_API_KEY:
         gemini_client.warm_up()
+    else:
+        ocr.warm_up()
 
 
 @shared_task(acks_late=True, soft_time_limit=45, time_limit=60)

@@ -94,7 +94,7 @@ class Upload:
             finally:
                 pdf.close()
         with Image.open(io.BytesIO(self.data)) as img:
-            return img.convert("RGB")
+            return _rgb(img)
 
     @cached_property
     def size(self) -> tuple[int, int]:
@@ -118,7 +118,13 @@ class Upload:
             return image.reduce(image.width // READING_SIDE)
         with Image.open(io.BytesIO(self.data)) as img:
             img.draft("RGB", (READING_SIDE, round(READING_SIDE * img.height / max(1, img.width))))
-            return img.convert("RGB")
+            return _rgb(img)
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    """The decoded page as RGB; an RGB decode is kept as is (convert() would copy it: 36 MiB at 12 MP)."""
+    img.load()
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
 @dataclass

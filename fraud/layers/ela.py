@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import time
 
+from PIL import Image
+
 from fraud.error_levels import CELL, MIN_REGION_CELLS, Analysis, Region, Unanalysable, render_heatmap
-from fraud.jpeg_ghosts import analyse_jpeg
+from fraud.jpeg_ghosts import analyse_jpeg, read_luma
 from fraud.paper_grain import analyse_noise
 
 from .base import Finding, Layer, LayerContext, LayerResult
@@ -42,15 +44,20 @@ class ErrorLevelLayer(Layer):
         kind = input_kind(ctx.upload.data, ctx.upload.content_type)
         if kind == "lossy_webp":
             return self.skip("Lossy WebP compression leaves no traces this check can compare.")
-        image = ctx.image
-        if image is None or min(image.size) < 8 * CELL:
+        if min(ctx.upload.size) < 8 * CELL:
             return self.skip("The image is too small for error level analysis.")
         try:
-            analysis = analyse_jpeg(ctx.upload.data, image) if kind == "jpeg" else analyse_noise(image)
+            # A JPEG is judged, and its heat map drawn, on the decoder's own luminance plane: the
+            # colour page is never decoded at full size (36 MiB more at 12 MP).
+            if kind == "jpeg":
+                luma, table = read_luma(ctx.upload.data)
+                analysis, page = analyse_jpeg(luma, table), Image.fromarray(luma)
+            else:
+                analysis = analyse_noise(page := ctx.upload.image)
         except Unanalysable as exc:
             return self.skip(str(exc))
         result = self._score(analysis)
-        result.artifacts["ela_heatmap"] = render_heatmap(image, analysis)
+        result.artifacts["ela_heatmap"] = render_heatmap(page, analysis)
         result.details.update(analysis.details, method=analysis.method)
         result.duration_ms = int((time.perf_counter() - started) * 1000)
         return result

@@ -110,7 +110,7 @@ class MetadataLayer(Layer):
         signals = [
             *software_signals(facts, ctx, is_pdf=upload.is_pdf),
             *date_signals(facts, ctx),
-            *(thumbnail_signals(facts, upload.image) if facts.thumbnail else []),
+            *(thumbnail_signals(facts, upload.reading_image, upload.size) if facts.thumbnail else []),
             *structure_signals(facts),
         ]
         result = self._score(signals)
@@ -436,10 +436,14 @@ def structure_signals(facts: Facts) -> list[Signal]:
     return signals
 
 
-def thumbnail_signals(facts: Facts, page: Image.Image) -> list[Signal]:
+def thumbnail_signals(
+    facts: Facts, page: Image.Image, page_size: tuple[int, int] | None = None
+) -> list[Signal]:
+    """`page` may be a reduced decode of the page (a 160 px preview needs no 12 MP one); regions
+    are reported in the pixels of `page_size`, the full page."""
     if not facts.thumbnail:
         return []
-    verdict, region = compare_thumbnail(facts.thumbnail, page)
+    verdict, region = compare_thumbnail(facts.thumbnail, page, page_size)
     if verdict == "different":
         text = (
             "The small preview picture stored inside the file shows different content from the "
@@ -455,9 +459,10 @@ def thumbnail_signals(facts: Facts, page: Image.Image) -> list[Signal]:
 
 
 def compare_thumbnail(
-    thumbnail: bytes, page: Image.Image
+    thumbnail: bytes, page: Image.Image, page_size: tuple[int, int] | None = None
 ) -> tuple[str | None, tuple[int, int, int, int] | None]:
-    """("match" | "different" | "cropped" | None, region of the difference in page pixels)."""
+    """("match" | "different" | "cropped" | None, region of the difference in the pixels of
+    `page_size`, by default the page's own)."""
     try:
         thumb = _trim_bars(Image.open(io.BytesIO(thumbnail)).convert("L"))
     except (OSError, ValueError, SyntaxError):
@@ -475,7 +480,8 @@ def compare_thumbnail(
     labels, _ = ndimage.label(ndimage.binary_dilation(changed, iterations=2))
     largest = np.argmax(np.bincount(labels[changed]))
     ys, xs = np.nonzero(labels == largest)
-    sx, sy = page.width / thumb.width, page.height / thumb.height
+    width, height = page_size or page.size
+    sx, sy = width / thumb.width, height / thumb.height
     box = (int(xs.min() * sx), int(ys.min() * sy), int((np.ptp(xs) + 1) * sx), int((np.ptp(ys) + 1) * sy))
     return "different", box
 

@@ -197,7 +197,9 @@ class RegistryLayer(Layer):
             )
             return _Part(None, [Finding("no_original_rendering", message)]), None
         try:
-            comparison = compare_with_original(ctx.upload.image, record.original_png)
+            comparison = compare_with_original(
+                ctx.upload.reading_image, record.original_png, upload_size=ctx.upload.size
+            )
         except (cv2.error, ValueError, OSError) as exc:
             message = f"The document could not be compared with the issuer's original rendering ({exc})."
             return _Part(None, [Finding("image_compare_failed", message, "warning")]), None

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from fraud.imagediff import compare_with_original
+from fraud.imagediff import compare_with_original, phash_bits
 
 SIZE = (1600, 1131)
 PAPER = (250, 247, 238)
@@ -203,6 +203,25 @@ def test_identical_copy_has_zero_phash_distance():
     assert result.phash_distance == 0
     assert result.alignment == "ecc"
     assert result.alignment_score > 0.99
+
+
+@pytest.mark.parametrize("variant", ["original", "rotated 1.5 degrees", "gaussian noise"])
+def test_phash_bits_are_imagehash_phash(variant):
+    import imagehash
+
+    grey = np.asarray(GENUINE.get(variant, lambda img: img)(original()).convert("L"))
+
+    assert (phash_bits(grey) == imagehash.phash(Image.fromarray(grey)).hash).all()
+
+
+def test_phash_distance_counts_the_bits_that_differ_from_the_original():
+    import imagehash
+
+    rotated = GENUINE["rotated 1.5 degrees"](original())
+    expected = imagehash.phash(rotated.convert("L")) - imagehash.phash(original().convert("L"))
+
+    assert expected > 0
+    assert compare_with_original(rotated, original_png()).phash_distance == expected
 
 
 # --- forgeries ---------------------------------------------------------------------------------
