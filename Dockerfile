@@ -10,4 +10,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system --home /app certverify && chown -R certverify /app
 USER certverify
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# gunicorn.conf.py holds the server settings (threaded workers, one per core by default)
+CMD ["gunicorn", "config.wsgi"]

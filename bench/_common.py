@@ -193,6 +193,7 @@ class Server:
 
     workers: int = 2
     threads: int = 4
+    worker_class: str = "gthread"
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     process: subprocess.Popen | None = None
@@ -210,8 +211,8 @@ class Server:
             "config.wsgi:application",
             f"--bind=127.0.0.1:{self.port}",
             f"--workers={self.workers}",
-            "--worker-class=gthread",
-            f"--threads={self.threads}",
+            *([f"--worker-class={self.worker_class}"] if self.worker_class else []),
+            *([f"--threads={self.threads}"] if self.threads else []),
             "--keep-alive=30",
             "--backlog=256",
             "--log-level=warning",
@@ -464,6 +465,72 @@ def run_python_load(
     for t in pool:
         t.join()
     span = time.monotonic() - started
+    return LoadResult(
+        requests=len(latencies),
+        seconds=span,
+        errors=errors[0],
+        latency_ms={f"p{p}": percentile(latencies, p) for p in (50, 90, 99)} if latencies else {},
+    )
+
+
+def run_paced(
+    base: str, paths: list[str], *, rate: float, seconds: float, connections: int = 8
+) -> LoadResult:
+    """Open-loop GET load: `rate` requests per second spread evenly over `connections` keep-alive
+    connections, each request due at a fixed time. Latency is counted from when a request was due,
+    not when it could be sent, so a stalled server cannot hide its queue (no coordinated omission).
+    One asyncio thread with raw HTTP/1.1 keeps the generator's own cost and jitter low."""
+    import asyncio
+    import random
+
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = [0]
+
+    async def connection(tid: int, start: float, end: float) -> None:
+        loop = asyncio.get_running_loop()
+        # Connect one after another before the schedule starts, as a load balancer's pool grows: all
+        # at once, the first gunicorn worker to wake would accept every connection.
+        await asyncio.sleep(tid * 0.02)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        rng = random.Random(4321 + tid)
+        i, k = len(paths) // connections * tid, 0
+        try:
+            while (due := start + (tid + k * connections) / rate) < end:
+                if (delay := due - loop.time()) > 0:
+                    await asyncio.sleep(delay)
+                if writer is None:  # first request, or the server closed the last connection
+                    reader, writer = await asyncio.open_connection(host, int(port))
+                forwarded = f"10.{rng.randint(0, 15)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+                writer.write(
+                    f"GET {paths[i % len(paths)]} HTTP/1.1\r\nHost: {host}\r\n"
+                    f"X-Forwarded-For: {forwarded}\r\n\r\n".encode()
+                )
+                i, k = i + 1, k + 1
+                status = int((await reader.readline()).split()[1])
+                length, close = 0, False
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                    close |= name.lower() == "connection" and value.strip().lower() == "close"
+                await reader.readexactly(length)
+                latencies.append((loop.time() - due) * 1000)
+                errors[0] += status >= 400
+                if close:
+                    writer.close()
+                    reader = writer = None
+        finally:
+            if writer is not None:
+                writer.close()
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.02 * connections + 0.1
+        await asyncio.gather(*(connection(t, start, start + seconds) for t in range(connections)))
+        return loop.time() - start
+
+    span = asyncio.run(main())
     return LoadResult(
         requests=len(latencies),
         seconds=span,

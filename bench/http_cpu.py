@@ -2,13 +2,20 @@
 
     .venv/bin/python bench/http_cpu.py [--rounds 5] [--seconds 4]
 
-A gunicorn (2 gthread workers x 4 threads, production settings, DEBUG off) serves the project on
+A gunicorn (2 gthread workers x 4 threads as gunicorn.conf.py sets them on 2 cores, production
+settings, DEBUG off) serves the project on
 loopback against PostgreSQL (certverify_bench) and Redis (db 13). A closed-loop load generator
 (wrk, else Python threads) keeps 8 keep-alive connections busy; every request carries a random
 X-Forwarded-For from 1M addresses (one trusted proxy hop), so the production throttle rates
 apply per simulated client without throttling the bench. Server CPU is read from /proc
 (utime + stime of the gunicorn master and workers) around each round. Rounds are interleaved
 (bare, P1, P2, P3, bare, P4, then again) and every figure is the median over rounds.
+
+P1's p99 goal is judged open loop: after each closed-loop round of the bare view and of P1, the
+same requests are sent at half the rate that round reached, on 8 connections, each request due at
+a fixed time and timed from then (bench/_common.py run_paced). At saturation on 2 cores shared
+with the load generator the p99 is the queue's length: the bare view's own is 7-900 ms there, so
+the closed-loop p99 is printed beside it, not judged.
 
 P1  public verify-by-id, cache hit        GET /api/v1/public/certificates/{id}/ (1,000 warm ids)
 P2  public verify-by-id, cache miss       the same with ids never requested before (checked)
@@ -32,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     BENCH_PASSWORD,
+    LoadResult,
     Server,
     figure_line,
     load_generator,
@@ -39,12 +47,16 @@ from _common import (  # noqa: E402
     median,
     redis_client,
     run_load,
+    run_paced,
     setup_django,
 )
 
 ORG_SLUG = "bench-http"
 EMAIL = "bench-http@bench.invalid"
 PUBLIC = "/api/v1/public/certificates/{}/"
+# P1's latency goal is judged at half the throughput the server reached closed loop in the same
+# round (open loop, on 8 connections): a p99 at saturation measures the queue, not the code.
+PACED_SHARE = 0.5
 DETAIL = "/api/v1/certificates/{}/"
 
 
@@ -155,6 +167,7 @@ def run(
     cold_pool = ids[1000:]
     redis_client().flushdb()
     samples: dict[str, list[dict]] = {k: [] for k in ("bare", "bare_login", "P1", "P2", "P3", "P4")}
+    paced: dict[str, list[LoadResult]] = {"bare": [], "P1": []}
     login_body = json.dumps({"email": EMAIL, "password": BENCH_PASSWORD})
     with Server(workers=2, threads=4) as server:
         warm(server.base, [PUBLIC.format(i) for i in hot])  # also loads code paths in both workers
@@ -163,6 +176,9 @@ def run(
             samples["bare"].append(measure(server, ["/bench/bare/"], seconds))
             warm(server.base, [PUBLIC.format(i) for i in hot])
             samples["P1"].append(measure(server, [PUBLIC.format(i) for i in hot], seconds))
+            for key, paths in (("bare", ["/bench/bare/"]), ("P1", [PUBLIC.format(i) for i in hot])):
+                capacity = samples[key][-1]["rate"]
+                paced[key].append(run_paced(server.base, paths, rate=PACED_SHARE * capacity, seconds=seconds))
             # P2: ids nobody asked for yet; the number of new cache entries must equal the requests.
             # Each round gets its own slice: the load generator's connections start at spread-out
             # offsets in the list, so a slice is never revisited by a later round.
@@ -189,7 +205,7 @@ def run(
             if p2["requests"] > len(chunk):
                 raise RuntimeError("P2 asked for more ids than its slice holds; raise --certs")
         zipf = None if "P8" in skip else run_zipf(server, ids, zipf_s, zipf_requests, zipf_warmup)
-    return {"samples": samples, "zipf": zipf}
+    return {"samples": samples, "paced": paced, "zipf": zipf}
 
 
 def replay(base: str, paths: list[str], connections: int = 8) -> int:
@@ -273,6 +289,11 @@ def report(data: dict) -> list[str]:
 
     errors = {k: sum(s["errors"] for s in v) for k, v in samples.items()}
     p1_p99 = median([s["p99"] for s in samples["P1"]])
+    paced = {
+        k: {p: median([r.latency_ms[p] for r in v]) for p in ("p50", "p90", "p99")}
+        for k, v in data["paced"].items()
+    }
+    paced_rate = median([r.rate for r in data["paced"]["P1"]])
     p2_misses = sum(s["misses"] for s in samples["P2"])
     p2_requests = sum(s["requests"] for s in samples["P2"])
     print()
@@ -295,7 +316,9 @@ def report(data: dict) -> list[str]:
     )
     print(
         f"P1 latency p50/p90/p99 (ms): {median([s['p50'] for s in samples['P1']]):.2f} / "
-        f"{median([s['p90'] for s in samples['P1']]):.2f} / {p1_p99:.2f}"
+        f"{median([s['p90'] for s in samples['P1']]):.2f} / {p1_p99:.2f} closed loop (saturated); "
+        f"{paced['P1']['p50']:.2f} / {paced['P1']['p90']:.2f} / {paced['P1']['p99']:.2f} open loop at "
+        f"{paced_rate:.0f} req/s ({PACED_SHARE:.0%} of capacity); bare view open loop p99 {paced['bare']['p99']:.2f}"
     )
     print(
         f"P2 cache misses {p2_misses} of {p2_requests} requests (wrk does not count the last in-flight "
@@ -312,12 +335,12 @@ def report(data: dict) -> list[str]:
         ),
         figure_line(
             "P1-p99",
-            "public verify, cached: p99 at 8 conns",
-            f"{p1_p99:.1f} ms",
+            f"public verify, cached: p99 at 8 conns, {PACED_SHARE:.0%} load",
+            f"{paced['P1']['p99']:.1f} ms",
             "≤ 10 ms",
-            p1_p99 <= 10,
-            f"{median([s['rate'] for s in samples['P1']]):.0f} req/s closed loop; bare view p99 "
-            f"{median([s['p99'] for s in samples['bare']]):.1f} ms in the same rounds",
+            paced["P1"]["p99"] <= 10,
+            f"open loop at {paced_rate:.0f} req/s; saturated (closed loop, {median([s['rate'] for s in samples['P1']]):.0f} "
+            f"req/s): p99 {p1_p99:.1f} ms, bare view {median([s['p99'] for s in samples['bare']]):.1f} ms",
         ),
         figure_line(
             "P2",

@@ -8,7 +8,9 @@
 Each bench is its own process, run one after the other (they share the 2 cores otherwise):
 
     P1-P4, P8  bench/http_cpu.py        gunicorn + wrk, server CPU per request from /proc, ratios
-    P5         bench/pipeline_bench.py  (another module; its printed figures are included as is)
+    P5         bench/pipeline_bench.py  the pipeline in one process (eager), local OCR
+    P5-workers bench/worker_rss_bench.py  real light + images workers: p95 and peak RSS, with Gemini
+                                        stubbed (DESIGN §9's condition) and with local OCR
     P6         bench/issuance_bench.py  10,000-row CSV through gunicorn + a Celery worker
     P7         bench/search_bench.py    1M certificates, org-scoped search p95
 
@@ -39,8 +41,14 @@ BENCHES = {
     "P6": ("issuance_bench.py", [], ["--rows", "2000"], 900),
     "P7": ("search_bench.py", [], ["--queries", "100"], 1800),
 }
-GROUP_OF = {"P1": "http", "P2": "http", "P3": "http", "P4": "http", "P8": "http", "P5-rss": "P5-workers"}
-ORDER = ["P1", "P1-p99", "P2", "P3", "P4", "P5", "P5-worker", "P5-rss", "P5-rss-eager", "P6", "P7", "P8"]
+GROUP_OF = {
+    **dict.fromkeys(("P1", "P1-p99", "P2", "P3", "P4", "P8"), "http"),
+    **dict.fromkeys(("P5-rss", "P5-rss-ocr", "P5-worker", "P5-worker-ocr"), "P5-workers"),
+}
+ORDER = [
+    "P1", "P1-p99", "P2", "P3", "P4", "P5", "P5-worker", "P5-worker-ocr", "P5-rss", "P5-rss-ocr",
+    "P5-rss-eager", "P6", "P7", "P8",
+]  # fmt: skip
 
 
 def run_bench(group: str, quick: bool) -> tuple[list[list[str]], str]:
