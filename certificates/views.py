@@ -1,6 +1,6 @@
 """Portal pages for certificates: the list (search, filters, CSV export), a certificate's page with
-its lifecycle actions, the issue form with a live preview, bulk issuance from CSV with a polled
-progress bar, and templates (admins).
+its lifecycle actions and the issue form. Bulk issuance is in `batch_views.py`, the issue form's
+preview and the template editor in `template_views.py`, signing keys in `signing_key_views.py`.
 
 Everything works inside `request.portal.organization`: a certificate, batch or template of another
 organization is a 404. Writes call the same services as the API; the templates only hide what the
@@ -10,35 +10,30 @@ role cannot do, the services have the last word.
 from __future__ import annotations
 
 import csv
-import io
-import json
 from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from PIL import Image, ImageDraw, ImageFont
 
 from core.errors import DomainError
 from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
 from organizations.roles import Role
 
-from . import forms, selectors, services, template_services
+from . import forms, selectors, services
 from .api.views import EXPORT_COLUMNS, CertificateFilter, file_response
 from .export import spreadsheet_safe
-from .models import Certificate, CertificateTemplate
+from .models import Certificate
 from .public import STATUS_WORDS
-from .rendering import DEFAULT_LAYOUT, LayoutError, RenderInput, font_path, layout_schema_errors, render_image
 from .signing import QRPayloadError, parse_qr_text
 
 CERTIFICATES_PAGE_SIZE = 25
 HISTORY_LIMIT = 10
-PREVIEW_WIDTH = 1200
 EXPLORERS = {
     137: "https://polygonscan.com/tx/",
     80002: "https://amoy.polygonscan.com/tx/",
@@ -380,176 +375,3 @@ def certificate_issue_view(request):
                 )
             return redirect("portal:certificate-detail", credential_id=certificate.credential_id)
     return render(request, "portal/certificates/issue.html", {"form": form})
-
-
-def _background(template: CertificateTemplate | None):
-    if template is None or not template.background:
-        return None
-    with template.background.open("rb") as fh:
-        return Image.open(fh).convert("RGB")
-
-
-def _preview_png(*, layout: dict | None, background=None, values: dict | None = None) -> bytes:
-    """A downscaled rendering with sample values, marked PREVIEW so it cannot pass for a certificate."""
-    values = values or {}
-    sample_id = "CV-0000-0000-0000-0000-0"
-    image = render_image(
-        RenderInput(
-            organization_name=values.get("organization_name") or "Your organization",
-            recipient_name=values.get("recipient_name") or "Recipient Name",
-            title=values.get("title") or "Course or programme title",
-            issue_date=values.get("issue_date") or timezone.localdate(),
-            expiry_date=values.get("expiry_date"),
-            grade=values.get("grade") or None,
-            credential_id=sample_id,
-            qr_text=f"https://preview.invalid/verify/{sample_id}/?p=" + "PREVIEW0" * 22,
-            background=background,
-            layout=layout,
-        )
-    )
-    image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH))
-    _watermark(image)
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=3)
-    return out.getvalue()
-
-
-def _watermark(image: Image.Image) -> None:
-    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    size = max(24, image.width // 9)
-    path = font_path("sans-bold")
-    font = ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-    draw = ImageDraw.Draw(overlay)
-    draw.text((image.width / 2, image.height / 2), "PREVIEW", font=font, fill=(200, 30, 30, 70), anchor="mm")
-    overlay = overlay.rotate(18, resample=Image.Resampling.BICUBIC)
-    image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
-
-
-def _png(data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@portal_view(Role.ISSUER)
-@require_GET
-def certificate_preview_view(request):
-    """The issue form's current values drawn on the chosen design (fetched by static/js/preview.js)."""
-    form = forms.PreviewForm(request.GET, templates=usable_templates(request))
-    form.is_valid()
-    values = {name: value for name, value in form.cleaned_data.items() if value}
-    values["organization_name"] = request.portal.organization.name
-    template = values.pop("template", None)
-    try:
-        data = _preview_png(
-            layout=template.layout if template else None, background=_background(template), values=values
-        )
-    except LayoutError:  # a stored layout made invalid by a later schema change: show the standard one
-        data = _preview_png(layout=None, values=values)
-    return _png(data)
-
-
-# --- Templates (admins) ----------------------------------------------------------------------------------------
-
-
-@portal_view(Role.ADMIN)
-@require_GET
-def template_list_view(request):
-    templates = usable_templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
-    return render(request, "portal/templates/list.html", {"templates": templates})
-
-
-def _own_template(request, pk: int) -> CertificateTemplate:
-    return get_object_or_404(
-        usable_templates(request).filter(organization=request.portal.organization), pk=pk
-    )
-
-
-def _template_form_page(request, template: CertificateTemplate | None):
-    portal = request.portal
-    initial = {"layout": forms.layout_example()}
-    if template is not None:
-        initial = {"name": template.name, "layout": _layout_text(template.layout)}
-    form = forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
-    if template is None:
-        del form.fields["remove_background"]
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        upload = data.get("background")
-        background = upload.read() if upload else None
-        try:
-            if template is None:
-                template = template_services.template_create(
-                    actor=portal.actor,
-                    organization=portal.organization,
-                    name=data["name"],
-                    layout=data["layout"],
-                    background=background,
-                )
-            else:
-                template = template_services.template_update(
-                    actor=portal.actor,
-                    template=template,
-                    name=data["name"],
-                    layout=data["layout"],
-                    background=background,
-                    remove_background=data.get("remove_background", False),
-                )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, f"The template “{template.name}” has been saved.")
-            return redirect("portal:template-edit", pk=template.pk)
-    context = {"form": form, "template": template, "default_layout": _layout_text(DEFAULT_LAYOUT)}
-    return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)
-
-
-def _layout_text(layout: dict) -> str:
-    return json.dumps(layout or {}, indent=2)
-
-
-@portal_view(Role.ADMIN)
-@require_http_methods(["GET", "POST"])
-def template_create_view(request):
-    return _template_form_page(request, None)
-
-
-@portal_view(Role.ADMIN)
-@require_http_methods(["GET", "POST"])
-def template_edit_view(request, pk: int):
-    return _template_form_page(request, _own_template(request, pk))
-
-
-@portal_view(Role.ADMIN)
-@require_GET
-def template_preview_view(request, pk: int):
-    template = get_object_or_404(usable_templates(request), pk=pk)
-    values = {"organization_name": request.portal.organization.name}
-    try:
-        data = _preview_png(layout=template.layout or None, background=_background(template), values=values)
-    except LayoutError:
-        data = _preview_png(layout=None, values=values)
-    return _png(data)
-
-
-@portal_view(Role.ADMIN)
-@require_POST
-def template_live_preview_view(request):
-    """The editor's unsaved layout drawn (with the saved background, if editing).
-
-    A layout with mistakes is answered with JSON `{"errors": [...]}` (status 200: the editor shows
-    them; it is not a failed request) instead of a PNG.
-    """
-    form = forms.TemplatePreviewForm(request.POST)
-    form.is_valid()
-    layout = form.layout_value()
-    if layout is None:
-        return JsonResponse({"errors": ["The layout is not a valid JSON object."]})
-    errors = layout_schema_errors(layout)
-    if errors:
-        return JsonResponse({"errors": errors[:8]})
-    template_id = request.POST.get("template", "")
-    template = _own_template(request, int(template_id)) if template_id.isdigit() else None
-    values = {"organization_name": request.portal.organization.name}
-    return _png(_preview_png(layout=layout, background=_background(template), values=values))

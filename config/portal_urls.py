@@ -7,7 +7,7 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
-from certificates import batch_views, signing_key_views
+from certificates import batch_views, signing_key_views, template_views
 from certificates import views as cert_views
 from organizations import views as org_views
 from verification import portal_views as verification_views
@@ -58,7 +58,7 @@ urlpatterns = [
     path("certificates/", cert_views.certificate_list_view, name="certificates"),
     path("certificates/export.csv", cert_views.certificate_export_view, name="certificate-export"),
     path("certificates/new/", cert_views.certificate_issue_view, name="certificate-issue"),
-    path("certificates/preview.png", cert_views.certificate_preview_view, name="certificate-preview"),
+    path("certificates/preview.png", template_views.certificate_preview_view, name="certificate-preview"),
     path("certificates/<str:credential_id>/", cert_views.certificate_detail_view, name="certificate-detail"),
     path(
         "certificates/<str:credential_id>/image.png",
@@ -102,11 +102,11 @@ urlpatterns = [
     path("batches/<int:pk>/progress/", batch_views.batch_progress_view, name="batch-progress"),
     path("batches/<int:pk>/errors.csv", batch_views.batch_errors_view, name="batch-errors"),
     # Templates
-    path("templates/", cert_views.template_list_view, name="templates"),
-    path("templates/new/", cert_views.template_create_view, name="template-create"),
-    path("templates/preview.png", cert_views.template_live_preview_view, name="template-live-preview"),
-    path("templates/<int:pk>/", cert_views.template_edit_view, name="template-edit"),
-    path("templates/<int:pk>/preview.png", cert_views.template_preview_view, name="template-preview"),
+    path("templates/", template_views.template_list_view, name="templates"),
+    path("templates/new/", template_views.template_create_view, name="template-create"),
+    path("templates/preview.png", template_views.template_live_preview_view, name="template-live-preview"),
+    path("templates/<int:pk>/", template_views.template_edit_view, name="template-edit"),
+    path("templates/<int:pk>/preview.png", template_views.template_preview_view, name="template-preview"),
     # Verifications
     path("verifications/", verification_views.verification_list_view, name="verifications"),
     path("verifications/<uuid:pk>/", verification_views.verification_detail_view, name="verification-detail"),
