@@ -11,11 +11,12 @@ apply per simulated client without throttling the bench. Server CPU is read from
 (utime + stime of the gunicorn master and workers) around each round. Rounds are interleaved
 (bare, P1, P2, P3, bare, P4, then again) and every figure is the median over rounds.
 
-P1's p99 goal is judged open loop: after each closed-loop round of the bare view and of P1, the
-same requests are sent at half the rate that round reached, on 8 connections, each request due at
-a fixed time and timed from then (bench/_common.py run_paced). At saturation on 2 cores shared
-with the load generator the p99 is the queue's length: the bare view's own is 7-900 ms there, so
-the closed-loop p99 is printed beside it, not judged.
+P1's p99 is that of the closed-loop round (8 connections, as fast as the server answers). After
+each closed-loop round of the bare view and of P1 the same requests are also sent open loop, at
+half the rate that round reached, each request due at a fixed time and timed from then
+(bench/_common.py run_paced): a latency figure no queue can hide, printed for information. On 2
+shared vCPUs with the load generator beside the server both are dominated by the machine: compare
+them with the bare view's own p99 in the same rounds, printed beside them.
 
 P1  public verify-by-id, cache hit        GET /api/v1/public/certificates/{id}/ (1,000 warm ids)
 P2  public verify-by-id, cache miss       the same with ids never requested before (checked)
@@ -54,8 +55,7 @@ from _common import (  # noqa: E402
 ORG_SLUG = "bench-http"
 EMAIL = "bench-http@bench.invalid"
 PUBLIC = "/api/v1/public/certificates/{}/"
-# P1's latency goal is judged at half the throughput the server reached closed loop in the same
-# round (open loop, on 8 connections): a p99 at saturation measures the queue, not the code.
+# P1's latency is also measured open loop, at this share of the rate the closed-loop round reached.
 PACED_SHARE = 0.5
 DETAIL = "/api/v1/certificates/{}/"
 
@@ -335,12 +335,20 @@ def report(data: dict) -> list[str]:
         ),
         figure_line(
             "P1-p99",
-            f"public verify, cached: p99 at 8 conns, {PACED_SHARE:.0%} load",
-            f"{paced['P1']['p99']:.1f} ms",
+            "public verify, cached: p99 at 8 conns (closed loop)",
+            f"{p1_p99:.1f} ms",
             "≤ 10 ms",
-            paced["P1"]["p99"] <= 10,
-            f"open loop at {paced_rate:.0f} req/s; saturated (closed loop, {median([s['rate'] for s in samples['P1']]):.0f} "
-            f"req/s): p99 {p1_p99:.1f} ms, bare view {median([s['p99'] for s in samples['bare']]):.1f} ms",
+            p1_p99 <= 10,
+            f"{median([s['rate'] for s in samples['P1']]):.0f} req/s; the bare view's p99 in the same rounds "
+            f"{median([s['p99'] for s in samples['bare']]):.1f} ms",
+        ),
+        figure_line(
+            "P1-p99-open",
+            f"the same, open loop at {PACED_SHARE:.0%} of that rate",
+            f"{paced['P1']['p99']:.1f} ms",
+            "(informational)",
+            None,
+            f"{paced_rate:.0f} req/s, p50 {paced['P1']['p50']:.1f} ms; bare view p99 {paced['bare']['p99']:.1f} ms",
         ),
         figure_line(
             "P2",

@@ -42,11 +42,11 @@ BENCHES = {
     "P7": ("search_bench.py", [], ["--queries", "100"], 1800),
 }
 GROUP_OF = {
-    **dict.fromkeys(("P1", "P1-p99", "P2", "P3", "P4", "P8"), "http"),
+    **dict.fromkeys(("P1", "P1-p99", "P1-p99-open", "P2", "P3", "P4", "P8"), "http"),
     **dict.fromkeys(("P5-rss", "P5-rss-ocr", "P5-worker", "P5-worker-ocr"), "P5-workers"),
 }
 ORDER = [
-    "P1", "P1-p99", "P2", "P3", "P4", "P5", "P5-worker", "P5-worker-ocr", "P5-rss", "P5-rss-ocr",
+    "P1", "P1-p99", "P1-p99-open", "P2", "P3", "P4", "P5", "P5-worker", "P5-worker-ocr", "P5-rss", "P5-rss-ocr",
     "P5-rss-eager", "P6", "P7", "P8",
 ]  # fmt: skip
 
