@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, PublicStatusPurge, SigningKey
 
 HASHES = ["content_hash", "canonical_fields", "qr_text", "phash", "merkle_proof", "signing_key", "anchor"]
 
@@ -103,3 +103,15 @@ class AnchorAdmin(admin.ModelAdmin):
             anchor_retry(anchor_id=anchor.pk)
             count += 1
         self.message_user(request, f"{count} anchor(s) queued for retry.", messages.SUCCESS)
+
+
+@admin.register(PublicStatusPurge)
+class PublicStatusPurgeAdmin(admin.ModelAdmin):
+    """Status changes the cache has not taken yet; rows older than a minute mean Redis is unreachable."""
+
+    list_display = ["credential_id", "created_at"]
+    search_fields = ["credential_id"]
+    readonly_fields = ["credential_id", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

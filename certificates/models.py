@@ -223,3 +223,22 @@ class Certificate(models.Model):
     @property
     def anchor_status(self) -> str:
         return self.anchor.status if self.anchor_id else "pending"
+
+
+class PublicStatusPurge(models.Model):
+    """A certificate whose cached public status must be dropped (certificates/cache_purges.py).
+
+    Written in the transaction that changes the status and deleted once the cache holds the
+    tombstone, so a change the cache did not take (Redis unreachable, a network partition, the
+    process killed right after commit) is retried until it does, instead of the old status being
+    served from the cache for up to a day.
+    """
+
+    credential_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["credential_id"], name="purge_credential_id")]
+
+    def __str__(self) -> str:
+        return f"purge {self.credential_id}"

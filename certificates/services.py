@@ -21,6 +21,7 @@ from organizations.roles import Role
 from webhooks.services import event_record
 
 from . import cache as public_cache
+from . import cache_purges
 from .anchoring import anchor_enqueue_if_due
 from .credential_ids import new_credential_id
 from .errors import CertificateError
@@ -313,8 +314,7 @@ def _change_status(
                 "at": certificate.status_changed_at.isoformat(),
             },
         )
-    credential_id = certificate.credential_id
-    transaction.on_commit(lambda: public_cache.invalidate(credential_id))
+    cache_purges.purge_on_commit(certificate.credential_id)  # retried until the cache takes it
     return certificate
 
 

@@ -30,6 +30,13 @@ def resume_stalled_batches() -> int:
     return batch_resume_stalled()
 
 
+@shared_task(name="certificates.retry_public_status_purges", acks_late=True, expires=60)
+def retry_public_status_purges() -> int:
+    from .cache_purges import retry_pending
+
+    return retry_pending()
+
+
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def drop_public_status_of_organization(organization_id: int) -> str:
     """Drop the cached public status of every certificate of an issuer whose public fields changed."""

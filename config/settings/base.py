@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 60},
     },
     "purge-old-uploads": {"task": "verification.tasks.purge_old_uploads", "schedule": timedelta(hours=6)},
+    "retry-public-status-purges": {
+        "task": "certificates.retry_public_status_purges",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
 }
 

@@ -19,6 +19,7 @@ import time
 
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certificates.services import certificate_issue
@@ -27,7 +28,7 @@ from tests.conftest import auth_client
 from tests.factories import PASSWORD, UserFactory
 from verification.models import VerificationRequest
 
-from .conftest import PrivateRedis, redis_cache_settings
+from .conftest import PartitionableLink, PrivateRedis, redis_cache_settings
 
 pytestmark = [
     pytest.mark.slow,
@@ -126,3 +127,40 @@ def test_redis_dies_and_returns_while_the_api_keeps_serving(
     assert login_codes(APIClient(REMOTE_ADDR="203.0.113.4"), UserFactory().email, LOGIN_LIMIT + 1)[-1] == 429
     # Nothing written during the outage was lost: 1 + 3 + 1 verifications.
     assert VerificationRequest.objects.count() == 5
+
+
+def test_a_revocation_during_a_partition_reaches_the_public_lookup_once_redis_is_back(
+    private_redis, settings, credential_id, issuer, django_capture_on_commit_callbacks
+):
+    """Redis keeps its data but the app cannot reach it while a certificate is revoked: the
+    invalidation is lost on the way, so the old status stays cached. The purge recorded with the
+    revocation is applied by the beat task once the link is back."""
+    from certificates.cache_purges import RETRY_AFTER, retry_pending
+    from certificates.models import Certificate, PublicStatusPurge
+    from certificates.services import certificate_revoke
+
+    link = PartitionableLink(private_redis.port)
+    settings.CACHES = redis_cache_settings(link.url)
+    client = APIClient()
+    assert client.get(f"/api/v1/public/certificates/{credential_id}/").json()["status"] == "valid"
+
+    link.cut.set()
+    with django_capture_on_commit_callbacks(execute=True):
+        timed(
+            lambda: certificate_revoke(
+                actor=Actor(user=issuer),
+                certificate=Certificate.objects.get(credential_id=credential_id),
+                reason="Issued in error",
+            )
+        )
+    assert PublicStatusPurge.objects.filter(credential_id=credential_id).exists()
+    link.cut.clear()
+
+    # Redis still holds the status from before the revocation ...
+    assert client.get(f"/api/v1/public/certificates/{credential_id}/").json()["status"] == "valid"
+    # ... until the beat task's next run applies the recorded purge.
+    assert retry_pending(now=timezone.now() + RETRY_AFTER) == 1
+    assert client.get(f"/api/v1/public/certificates/{credential_id}/").json()["status"] == "revoked"
+    assert not PublicStatusPurge.objects.exists()
+    caches["default"].close()
+    link.close()
