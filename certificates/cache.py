@@ -66,16 +66,21 @@ def invalidate(credential_id: str) -> None:
     invalidate_many([credential_id])
 
 
-def invalidate_many(credential_ids) -> list[str]:
-    """Replace the entries by tombstones (see the module docstring); call after commit. Returns the
-    ids the cache is holding a tombstone for when read back: with IGNORE_EXCEPTIONS an unreachable
-    Redis drops the write silently (certificates/cache_purges.py retries those)."""
-    keys = {key(credential_id): credential_id for credential_id in credential_ids}
-    if not keys:
+def invalidate_many(credential_ids) -> None:
+    """Replace the entries by tombstones (see the module docstring); call after commit."""
+    cache.set_many({key(credential_id): TOMBSTONE for credential_id in credential_ids}, TOMBSTONE_TTL)
+
+
+def invalidate_confirmed(credential_ids) -> list[str]:
+    """invalidate_many, then the ids the cache is holding a tombstone for when read back: with
+    IGNORE_EXCEPTIONS an unreachable Redis drops the write silently (certificates/cache_purges.py
+    retries the others)."""
+    ids = list(credential_ids)
+    if not ids:
         return []
-    cache.set_many(dict.fromkeys(keys, TOMBSTONE), TOMBSTONE_TTL)
-    held = cache.get_many(list(keys))
-    return [credential_id for k, credential_id in keys.items() if held.get(k) == TOMBSTONE]
+    invalidate_many(ids)
+    held = cache.get_many([key(credential_id) for credential_id in ids])
+    return [credential_id for credential_id in ids if held.get(key(credential_id)) == TOMBSTONE]
 
 
 def drop_many(credential_ids) -> None:

@@ -31,7 +31,7 @@ def purge_on_commit(credential_id: str) -> None:
 def purge(credential_ids: list[str]) -> int:
     """Tombstone the entries; delete the rows (created up to now) of those the cache confirmed."""
     started = timezone.now()
-    confirmed = public_cache.invalidate_many(credential_ids)
+    confirmed = public_cache.invalidate_confirmed(credential_ids)
     if confirmed:
         PublicStatusPurge.objects.filter(credential_id__in=confirmed, created_at__lte=started).delete()
     return len(confirmed)

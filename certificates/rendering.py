@@ -27,7 +27,6 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-import imagehash
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from reportlab import rl_config
@@ -38,6 +37,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.hashing import normalize_text
+from certificates.phash import phash_hex
 from certificates.qr import make_qr_image
 
 PRODUCER = "CertVerify"
@@ -770,6 +770,6 @@ def render_pdf(inp: RenderInput) -> bytes:
 
 
 def perceptual_hash(png_bytes: bytes) -> str:
-    """imagehash's pHash as 16 hex characters (compare with ``imagehash.hex_to_hash(a) - hex_to_hash(b)``)."""
+    """The pHash as 16 hex characters (certificates/phash.py; imagehash.hex_to_hash reads it)."""
     with Image.open(io.BytesIO(png_bytes)) as image:
-        return str(imagehash.phash(image.convert("RGB")))
+        return phash_hex(image.convert("RGB"))

@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from certificates.phash import phash_bits
+
 WORK_WIDTH = 1200
 # Greyscale levels (0-255) a pixel must differ by, after blur and after allowing it to shift by
 # TOLERANCE_PX, to count as changed. Genuine re-saves, rescales, 1-2 degree rotations and mild
@@ -96,22 +98,6 @@ def compare_with_original(
     if regions:  # a clean match needs no picture; skip the encoding cost
         result.heatmap_png = _encode_png(_heatmap(orig_rgb, mask, [box for box, _ in regions]))
     return result
-
-
-# scipy.fftpack's unnormalised DCT-II of 32 samples, as a matrix: y = 2 * sum(x[n] * cos(pi k (2n+1) / 64)).
-_DCT32 = 2 * np.cos(np.pi * np.arange(32)[:, None] * (2 * np.arange(32)[None, :] + 1) / 64)
-
-
-def phash_bits(grey: np.ndarray) -> np.ndarray:
-    """The 64 bits of imagehash.phash (the same 32x32 Lanczos resize, DCT and median split).
-
-    imagehash computes the DCT with scipy.fftpack, whose import alone costs an images worker ~27 MiB
-    of its ~300 MiB budget; this is the same transform as two small matrix products.
-    """
-    small = Image.fromarray(grey).resize((32, 32), Image.Resampling.LANCZOS)
-    dct = _DCT32 @ np.asarray(small, dtype=np.float64) @ _DCT32.T
-    low = dct[:8, :8]
-    return low > np.median(low)
 
 
 def _on_white(image: Image.Image) -> Image.Image:

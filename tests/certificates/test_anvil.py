@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,12 @@ from web3 import Web3
 from certificates.chain import ChainClient, NonceAlreadyUsedError, get_chain_client, reset_chain_client
 from certificates.merkle import build_tree
 from certificates.proofcheck import FORMAT
+from tests.net import free_port
 
 pytestmark = pytest.mark.anvil
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ANVIL_START_TIMEOUT = 180  # the first run downloads the package
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

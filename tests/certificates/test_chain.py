@@ -1,7 +1,6 @@
 """The chain client against a real in-process chain (eth-tester + py-evm), no mocks."""
 
 import hashlib
-import socket
 
 import pytest
 from eth_account import Account
@@ -15,6 +14,7 @@ from certificates.chain import (
     get_chain_client,
     reset_chain_client,
 )
+from tests.net import free_port
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,6 @@ def client():
 
 def a_root(label: str) -> str:
     return hashlib.sha256(label.encode()).hexdigest()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_embedded_chain_reports_its_identity(client):
@@ -165,7 +159,7 @@ def test_secondary_endpoint_that_disagrees_raises_a_clear_error(client):
 
 
 def test_unreachable_endpoint_becomes_chain_error_without_leaking_the_url_path():
-    url = f"http://user:pa55word@127.0.0.1:{closed_port()}/v3/sekrit-api-key?token=t0ken"
+    url = f"http://user:pa55word@127.0.0.1:{free_port()}/v3/sekrit-api-key?token=t0ken"
     unreachable = ChainClient.from_rpc(url, Account.create().key.hex(), timeout=2)
 
     with pytest.raises(ChainError) as excinfo:
@@ -178,7 +172,7 @@ def test_unreachable_endpoint_becomes_chain_error_without_leaking_the_url_path()
 
 
 def test_mining_on_demand_is_refused_on_a_non_development_node():
-    unreachable = ChainClient.from_rpc(f"http://127.0.0.1:{closed_port()}", None, timeout=2)
+    unreachable = ChainClient.from_rpc(f"http://127.0.0.1:{free_port()}", None, timeout=2)
     with pytest.raises(ChainError, match="mining"):
         unreachable.mine(1)
 

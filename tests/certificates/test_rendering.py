@@ -115,6 +115,12 @@ def test_perceptual_hash_is_stable_for_the_same_input(png_bytes):
     assert len(perceptual_hash(png_bytes)) == 16
 
 
+@pytest.mark.parametrize("name", ["Ada Lovelace", "Jonathan Whitmore-Castellanos"])
+def test_perceptual_hash_is_imagehash_phash(name):
+    png = render_png(_input(recipient_name=name))
+    assert perceptual_hash(png) == str(imagehash.phash(Image.open(io.BytesIO(png)).convert("RGB")))
+
+
 def test_perceptual_hash_differs_for_a_different_name(png_bytes):
     other = perceptual_hash(render_png(_input(recipient_name="Jonathan Whitmore-Castellanos")))
     assert imagehash.hex_to_hash(other) - imagehash.hex_to_hash(perceptual_hash(png_bytes)) > 0

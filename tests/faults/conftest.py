@@ -27,13 +27,8 @@ from django.core.wsgi import get_wsgi_application
 
 from config.celery_app import app as celery_app
 from tests.celery_worker import worker_command, worker_env
+from tests.net import free_port
 from tests.security.conftest import throttle_rates  # noqa: F401  (a fixture, shared)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(condition, timeout: float, message: str, interval: float = 0.2):

@@ -19,11 +19,10 @@ from certificates.services import certificate_issue
 from config.celery_app import app as celery_app
 from organizations.access import Actor
 from tests.conftest import auth_client
+from tests.net import free_port
 from verification import services
 from verification.models import LayerResult, VerificationRequest
 from verification.tasks import reap_stale_verifications
-
-from .conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from certificates.services import certificate_issue
 from organizations.access import Actor
+from tests.net import free_port
 
-from .conftest import free_port, wsgi_request
+from .conftest import wsgi_request
 
 pytestmark = [
     pytest.mark.slow,

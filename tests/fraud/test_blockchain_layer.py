@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime as dt
-import socket
 
 import pytest
 
@@ -12,6 +11,7 @@ from certificates.hashing import canonical_fields, content_hash
 from certificates.merkle import build_tree
 from fraud.layers.base import AnchorInfo, LayerContext, RegistryRecord
 from fraud.layers.blockchain import BlockchainLayer
+from tests.net import free_port
 
 
 @pytest.fixture(scope="module")
@@ -217,9 +217,7 @@ def test_transaction_waiting_to_be_mined_warns_with_few_points(settings):
 
 def test_unreachable_chain_is_an_error_not_a_pass(chain):
     record = anchored_records(chain)[0]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there
     reset_chain_client(ChainClient.from_rpc(f"http://127.0.0.1:{port}", None, timeout=2))
 
     result = run_layer(record)

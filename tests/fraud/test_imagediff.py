@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from fraud.imagediff import compare_with_original, phash_bits
+from certificates.phash import phash_bits
+from fraud.imagediff import compare_with_original
 
 SIZE = (1600, 1131)
 PAPER = (250, 247, 238)
