@@ -27,7 +27,7 @@ def timed(fn: Callable[..., object], *args: object) -> tuple[float, object]:
 
 
 def verify_all(hashes: list[str], proofs: list[list[dict]], root: str) -> bool:
-    from certificates.merkle import verify_proof
+    from certificates.anchoring.merkle import verify_proof
 
     return all(verify_proof(h, p, root) for h, p in zip(hashes, proofs, strict=True))
 
@@ -41,8 +41,8 @@ def machine_info() -> list[str]:
 
 
 def main() -> None:
-    from certificates.chain import ChainClient
-    from certificates.merkle import build_tree
+    from certificates.anchoring.chain import ChainClient
+    from certificates.anchoring.merkle import build_tree
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaves", type=int, default=10_000)

@@ -36,8 +36,8 @@ def machine_info(vendor: str) -> str:
 
 
 def issue_bulk(count: int) -> None:
+    from certificates.lifecycle.services import build_certificate, signing_key_current
     from certificates.models import Certificate
-    from certificates.services import build_certificate, signing_key_current
     from organizations.models import Organization
 
     organizations = [Organization.objects.create(name=f"Bench {i}", slug=f"bench-{i}") for i in range(3)]
@@ -68,9 +68,9 @@ def run(count: int) -> None:
     from django.conf import settings
     from django.db import connection
 
-    from certificates.anchoring import anchor_confirm, anchor_pending, anchor_submit
-    from certificates.chain import get_chain_client
-    from certificates.merkle import build_tree
+    from certificates.anchoring.chain import get_chain_client
+    from certificates.anchoring.merkle import build_tree
+    from certificates.anchoring.services import anchor_confirm, anchor_pending, anchor_submit
     from certificates.models import Certificate
 
     settings.CHAIN_CONFIRMATIONS = 1

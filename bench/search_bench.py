@@ -5,7 +5,7 @@
 The first run loads `--rows` certificates for the organization `bench-search` into the bench
 database (`certverify_bench`) with one INSERT … SELECT over generate_series (names, e-mails and
 titles drawn from skewed distributions; credential ids are real ones from
-certificates.credential_ids; canonical_fields / content_hash / qr_text are placeholders, which
+certificates.lifecycle.credential_ids; canonical_fields / content_hash / qr_text are placeholders, which
 search never reads). Later runs reuse the rows. The generated `search_document` column and its
 GIN index (certificates/migrations/0002) are maintained by PostgreSQL as in production.
 
@@ -72,8 +72,8 @@ def org_and_user():
     from http_cpu import EMAIL, prepare_fixtures
 
     from accounts.models import User
+    from certificates.lifecycle.services import signing_key_current
     from certificates.models import Anchor
-    from certificates.services import signing_key_current
     from organizations.models import Membership, Organization
 
     prepare_fixtures(0)  # the bench user
@@ -94,7 +94,7 @@ def load_rows(org, key, anchor, rows: int) -> None:
     """INSERT … SELECT over generate_series; credential ids come in through a COPY'd temp table."""
     from django.db import connection
 
-    from certificates.credential_ids import ALPHABET, _format, check_symbol
+    from certificates.lifecycle.credential_ids import ALPHABET, _format, check_symbol
 
     rng = random.Random(rows)  # ids of the right shape and check character, fast (not secrets)
     started = time.perf_counter()

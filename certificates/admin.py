@@ -1,6 +1,13 @@
 from django.contrib import admin, messages
 
-from .models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, PublicStatusPurge, SigningKey
+from certificates.models import (
+    Anchor,
+    Certificate,
+    CertificateTemplate,
+    IssuanceBatch,
+    PublicStatusPurge,
+    SigningKey,
+)
 
 HASHES = ["content_hash", "canonical_fields", "qr_text", "phash", "merkle_proof", "signing_key", "anchor"]
 
@@ -96,7 +103,7 @@ class AnchorAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed anchors")
     def retry_anchor(self, request, queryset):
-        from .anchoring import anchor_retry
+        from certificates.anchoring.services import anchor_retry
 
         count = 0
         for anchor in queryset.filter(status=Anchor.Status.FAILED):

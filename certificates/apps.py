@@ -8,8 +8,7 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from certificates.public_status.receivers import organization_saved
         from organizations.models import Organization
-
-        from .receivers import organization_saved
 
         post_save.connect(organization_saved, sender=Organization, dispatch_uid="certificates.public_status")

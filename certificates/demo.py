@@ -2,11 +2,10 @@
 
 import datetime as dt
 
+from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from organizations.access import Actor
 from organizations.models import Membership
 from organizations.roles import Role
-
-from .services import certificate_issue, certificate_revoke
 
 SAMPLES = [
     ("Ada Lovelace", "MSc Computer Science", "A", dt.date(2025, 7, 1), None),

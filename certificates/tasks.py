@@ -1,11 +1,11 @@
 from celery import shared_task
 
-from .models import Certificate
+from certificates.models import Certificate
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def render_certificate(certificate_id: int) -> str:
-    from .services import certificate_render
+    from certificates.lifecycle.services import certificate_render
 
     certificate = (
         Certificate.objects.select_related("organization", "template").filter(pk=certificate_id).first()
@@ -18,21 +18,21 @@ def render_certificate(certificate_id: int) -> str:
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def run_issuance_batch(batch_id: int) -> str:
-    from .batches import batch_process
+    from certificates.batches.services import batch_process
 
     return batch_process(batch_id=batch_id)
 
 
 @shared_task(name="certificates.resume_stalled_batches", acks_late=True, expires=60)
 def resume_stalled_batches() -> int:
-    from .batches import batch_resume_stalled
+    from certificates.batches.services import batch_resume_stalled
 
     return batch_resume_stalled()
 
 
 @shared_task(name="certificates.retry_public_status_purges", acks_late=True, expires=60)
 def retry_public_status_purges() -> int:
-    from .cache_purges import retry_pending
+    from certificates.public_status.purges import retry_pending
 
     return retry_pending()
 
@@ -40,7 +40,7 @@ def retry_public_status_purges() -> int:
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def drop_public_status_of_organization(organization_id: int) -> str:
     """Drop the cached public status of every certificate of an issuer whose public fields changed."""
-    from . import cache as public_cache
+    from certificates.public_status import cache as public_cache
 
     ids = Certificate.objects.filter(organization_id=organization_id).values_list("credential_id", flat=True)
     chunk: list[str] = []
@@ -56,4 +56,4 @@ def drop_public_status_of_organization(organization_id: int) -> str:
 
 
 # Anchoring tasks live beside the anchoring service; importing them here registers them.
-from .anchoring_tasks import *  # noqa: E402,F401,F403
+from certificates.anchoring.tasks import *  # noqa: E402,F401,F403

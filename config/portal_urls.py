@@ -7,8 +7,10 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
-from certificates import batch_views, signing_key_views, template_views
-from certificates import views as cert_views
+from certificates.batches import portal as batch_views
+from certificates.designs import portal as template_views
+from certificates.lifecycle import portal as cert_views
+from certificates.signing import portal as signing_key_views
 from organizations import views as org_views
 from verification import portal_views as verification_views
 from webhooks import views as webhook_views

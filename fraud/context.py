@@ -13,10 +13,10 @@ from typing import Any, TypedDict
 from django.core.files.storage import default_storage
 from django.utils.dateparse import parse_datetime
 
-from certificates.credential_ids import normalize_credential_id
+from certificates.lifecycle.credential_ids import normalize_credential_id
 from certificates.models import Certificate, SigningKey
-from certificates.qr import read_qr_texts
-from certificates.signing import QRPayloadError, QRStatus, parse_qr_text, verify_payload
+from certificates.rendering.qr import read_qr_texts
+from certificates.signing.keys import QRPayloadError, QRStatus, parse_qr_text, verify_payload
 from organizations.models import Organization
 
 from .layers.base import (
@@ -131,7 +131,7 @@ def _record(credential_id: str | None) -> RegistryRecord | None:
     if cert is None:
         return None
     if not cert.rendered_at:
-        from certificates.services import certificate_render
+        from certificates.lifecycle.services import certificate_render
 
         cert = certificate_render(certificate=cert)
     original = None

@@ -41,7 +41,7 @@ def warm_up(**kwargs) -> None:
     OCR models (~70 MiB) only where pages are read and Gemini is not configured, since with Gemini
     local OCR is the fallback and loads on its first use; the Gemini SDK where it is configured."""
     if does_light_work():
-        from certificates import chain  # noqa: F401
+        pass
 
     if not does_image_work():
         return

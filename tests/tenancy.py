@@ -107,8 +107,8 @@ __all__ = ["build_victim_world", "path_values", "PUBLIC_OR_PERSONAL_ROUTES", "PU
 def _certificates_and_verifications(world: VictimWorld) -> None:
     import datetime as dt
 
+    from certificates.lifecycle.services import certificate_issue
     from certificates.models import CertificateTemplate, IssuanceBatch
-    from certificates.services import certificate_issue
     from organizations.access import Actor
     from verification.models import VerificationRequest
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from certificates.credential_ids import normalize_credential_id
+from certificates.lifecycle.credential_ids import normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
 from fraud import registry, scoring

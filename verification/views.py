@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from certificates import selectors as certificate_selectors
-from certificates.public import public_record
-from certificates.services import certificate_render
+from certificates.lifecycle import selectors as certificate_selectors
+from certificates.lifecycle.services import certificate_render
+from certificates.public_status.record import public_record
 
 STATUS_SENTENCES = {
     "valid": "This certificate is valid.",

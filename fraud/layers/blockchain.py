@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from certificates.chain import ChainError, get_chain_client
-from certificates.hashing import content_hash
-from certificates.merkle import verify_proof
+from certificates.anchoring.chain import ChainError, get_chain_client
+from certificates.anchoring.merkle import verify_proof
+from certificates.lifecycle.hashing import content_hash
 from fraud.layers.base import AnchorInfo, Finding, Layer, LayerContext, LayerResult
 
 # Anchor statuses whose transaction has surely been broadcast and so can be looked up on chain

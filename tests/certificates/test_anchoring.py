@@ -8,8 +8,11 @@ from datetime import timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from certificates import anchoring
-from certificates.anchoring import (
+from certificates.anchoring import services as anchoring
+from certificates.anchoring.chain import get_chain_client, reset_chain_client
+from certificates.anchoring.merkle import leaf_hash, verify_proof
+from certificates.anchoring.proofcheck import check_bundle
+from certificates.anchoring.services import (
     anchor_confirm,
     anchor_confirm_all,
     anchor_enqueue_if_due,
@@ -17,13 +20,10 @@ from certificates.anchoring import (
     anchor_retry,
     anchor_submit,
 )
-from certificates.anchoring_tasks import anchor_pending_certificates, confirm_anchors, retry_anchor
-from certificates.chain import get_chain_client, reset_chain_client
+from certificates.anchoring.tasks import anchor_pending_certificates, confirm_anchors, retry_anchor
 from certificates.errors import CertificateError
-from certificates.merkle import leaf_hash, verify_proof
+from certificates.lifecycle.services import certificate_issue
 from certificates.models import Anchor, Certificate
-from certificates.proofcheck import check_bundle
-from certificates.services import certificate_issue
 from organizations.access import Actor
 from organizations.models import AuditEvent
 from webhooks.models import Event
@@ -106,7 +106,7 @@ def test_batch_of_all_organizations_is_anchored_in_one_transaction_carrying_the_
 
 
 def test_leaves_are_in_id_order_across_organizations(org, issuer, other_org, outsider):
-    from certificates.merkle import build_tree
+    from certificates.anchoring.merkle import build_tree
 
     issue(org, issuer, 2)
     issue(other_org, outsider, 2, prefix="Grace")
@@ -495,7 +495,7 @@ def test_a_full_batch_starts_a_run_without_waiting_for_the_schedule(chain, setti
 
 
 def test_chain_outage_leaves_the_anchor_for_the_next_run(chain, org, issuer, monkeypatch):
-    from certificates.chain import ChainError
+    from certificates.anchoring.chain import ChainError
 
     issue(org, issuer, 2)
 

@@ -18,9 +18,14 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from certificates.chain import ChainClient, NonceAlreadyUsedError, get_chain_client, reset_chain_client
-from certificates.merkle import build_tree
-from certificates.proofcheck import FORMAT
+from certificates.anchoring.chain import (
+    ChainClient,
+    NonceAlreadyUsedError,
+    get_chain_client,
+    reset_chain_client,
+)
+from certificates.anchoring.merkle import build_tree
+from certificates.anchoring.proofcheck import FORMAT
 from tests.net import free_port
 
 pytestmark = pytest.mark.anvil

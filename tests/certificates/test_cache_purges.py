@@ -8,9 +8,9 @@ from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from certificates.cache_purges import RETRY_AFTER, retry_pending
+from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from certificates.models import PublicStatusPurge
-from certificates.services import certificate_issue, certificate_revoke
+from certificates.public_status.purges import RETRY_AFTER, retry_pending
 from organizations.access import Actor
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "purges"}}

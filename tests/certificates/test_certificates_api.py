@@ -7,8 +7,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from certificates.models import Certificate, IssuanceBatch
-from certificates.qr import read_qr_texts
-from certificates.signing import QRStatus, verify_qr_text
+from certificates.rendering.qr import read_qr_texts
+from certificates.signing.keys import QRStatus, verify_qr_text
 from organizations.models import AuditEvent
 from tests.conftest import auth_client
 

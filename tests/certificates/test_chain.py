@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from eth_account import Account
 
-from certificates.chain import (
+from certificates.anchoring.chain import (
     REPLACEMENT_BUMP,
     ChainClient,
     ChainError,

@@ -3,7 +3,7 @@ import secrets
 
 import pytest
 
-from certificates.credential_ids import (
+from certificates.lifecycle.credential_ids import (
     ALPHABET,
     CREDENTIAL_ID_RE,
     check_symbol,
@@ -115,7 +115,7 @@ def test_check_symbol_is_from_the_base32_alphabet_for_random_data():
 
 
 def test_pattern_constant_works_as_a_url_fragment():
-    from certificates.credential_ids import CREDENTIAL_ID_PATTERN
+    from certificates.lifecycle.credential_ids import CREDENTIAL_ID_PATTERN
 
     assert re.fullmatch(CREDENTIAL_ID_PATTERN, SAMPLE)
     assert not re.fullmatch(CREDENTIAL_ID_PATTERN, SAMPLE.lower())

@@ -8,11 +8,11 @@ import pytest
 from django.http import Http404
 from rest_framework.serializers import ModelSerializer
 
-from certificates import selectors
-from certificates.api.serializers import CertificateSerializer
+from certificates.lifecycle import selectors
+from certificates.lifecycle.selectors import certificate_detail_get_for_actor
+from certificates.lifecycle.services import certificate_issue, certificate_reissue, certificate_revoke
 from certificates.models import Anchor, Certificate
-from certificates.selectors import certificate_detail_get_for_actor
-from certificates.services import certificate_issue, certificate_reissue, certificate_revoke
+from certificates.rest.serializers import CertificateSerializer
 from organizations.access import Actor
 from organizations.roles import Role
 from tests.conftest import auth_client

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from certificates.credential_ids import check_symbol
-from certificates.hashing import canonical_fields, content_hash
+from certificates.lifecycle.credential_ids import check_symbol
+from certificates.lifecycle.hashing import canonical_fields, content_hash
 
 CREDENTIAL_ID = f"CV-7KQ2-M9XD-4HPA-T3BN-{check_symbol('7KQ2M9XD4HPAT3BN')}"
 OTHER_ID = f"CV-7KQ2-M9XD-4HPA-T3BM-{check_symbol('7KQ2M9XD4HPAT3BM')}"

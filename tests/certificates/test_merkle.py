@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from certificates.merkle import build_tree, leaf_hash, root_from_proof, verify_proof
+from certificates.anchoring.merkle import build_tree, leaf_hash, root_from_proof, verify_proof
 
 
 def content_hashes(n: int) -> list[str]:

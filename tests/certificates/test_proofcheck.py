@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-import certificates.proofcheck as proofcheck_module
-from certificates.chain import ChainClient
-from certificates.credential_ids import new_credential_id
-from certificates.hashing import canonical_fields, content_hash
-from certificates.merkle import build_tree
-from certificates.proofcheck import FORMAT, check_bundle
+import certificates.anchoring.proofcheck as proofcheck_module
+from certificates.anchoring.chain import ChainClient
+from certificates.anchoring.merkle import build_tree
+from certificates.anchoring.proofcheck import FORMAT, check_bundle
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.lifecycle.hashing import canonical_fields, content_hash
 
 
 @pytest.fixture(scope="module")

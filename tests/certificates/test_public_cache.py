@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from certificates import cache as public_cache
-from certificates.credential_ids import new_credential_id
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.public_status import cache as public_cache
 from organizations.access import Actor
 from organizations.services import organization_update
 from tests.conftest import auth_client
@@ -43,7 +43,7 @@ def test_cached_404_is_dropped_when_the_id_is_issued(
 ):
     credential_id = new_credential_id()
     assert public(credential_id).status_code == 404  # now cached as missing
-    monkeypatch.setattr("certificates.services.new_credential_id", lambda: credential_id)
+    monkeypatch.setattr("certificates.lifecycle.services.new_credential_id", lambda: credential_id)
     with django_capture_on_commit_callbacks(execute=True):
         assert issue(auth_client(issuer), org) == credential_id
     response = public(credential_id)

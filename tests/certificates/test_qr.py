@@ -6,11 +6,11 @@ import pytest
 import segno
 from PIL import Image
 
-from certificates.credential_ids import new_credential_id
-from certificates.hashing import canonical_fields, content_hash
-from certificates.qr import make_qr, make_qr_image, make_qr_png, read_qr_texts
-from certificates.rendering import RenderInput, render_png
-from certificates.signing import (
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.lifecycle.hashing import canonical_fields, content_hash
+from certificates.rendering.qr import make_qr, make_qr_image, make_qr_png, read_qr_texts
+from certificates.rendering.render import RenderInput, render_png
+from certificates.signing.keys import (
     QRStatus,
     build_qr_text,
     generate_keypair,

@@ -7,8 +7,8 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from certificates import rendering
-from certificates.rendering import (
+from certificates.rendering import render as rendering
+from certificates.rendering.render import (
     DEFAULT_LAYOUT,
     LayoutError,
     RenderInput,

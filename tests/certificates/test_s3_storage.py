@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import storages
 from moto.server import ThreadedMotoServer
 
-from certificates.services import certificate_render
+from certificates.lifecycle.services import certificate_render
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def s3_storage(settings):
 def test_renderings_round_trip_through_s3_and_presigned_urls_serve_them(s3_storage, org, issuer):
     import datetime as dt
 
-    from certificates.services import certificate_issue
+    from certificates.lifecycle.services import certificate_issue
     from organizations.access import Actor
 
     certificate = certificate_issue(

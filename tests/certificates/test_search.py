@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations.access import Actor
 from organizations.models import Membership
 from organizations.roles import Role

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from certificates.credential_ids import new_credential_id
-from certificates.signing import (
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.signing.keys import (
     QRPayloadError,
     QRStatus,
     build_qr_text,

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from certificates.designs.services import template_create
+from certificates.lifecycle.services import certificate_issue, signing_key_rotate
 from certificates.models import IssuanceBatch
-from certificates.services import certificate_issue, signing_key_rotate
-from certificates.template_services import template_create
 from organizations.access import Actor
 from organizations.roles import Role
 from organizations.services import api_key_create, invitation_create

@@ -18,10 +18,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from certificates import batches
-from certificates.anchoring_tasks import anchor_pending_certificates, confirm_anchors
+from certificates.anchoring.tasks import anchor_pending_certificates, confirm_anchors
+from certificates.batches import services as batches
 from certificates.models import Certificate, IssuanceBatch
-from certificates.rendering import font_path
+from certificates.rendering.render import font_path
 from organizations.roles import Role
 from verification.models import VerificationRequest
 

@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from certificates.batches import STALLED_PENDING, batch_resume_stalled
+from certificates.batches.services import STALLED_PENDING, batch_resume_stalled
+from certificates.lifecycle.services import certificate_issue
 from certificates.models import IssuanceBatch
-from certificates.services import certificate_issue
 from config.celery_app import app as celery_app
 from organizations.access import Actor
 from tests.conftest import auth_client

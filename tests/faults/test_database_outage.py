@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations.access import Actor
 from tests.net import free_port
 

@@ -22,7 +22,7 @@ from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations.access import Actor
 from tests.conftest import auth_client
 from tests.factories import PASSWORD, UserFactory
@@ -135,9 +135,9 @@ def test_a_revocation_during_a_partition_reaches_the_public_lookup_once_redis_is
     """Redis keeps its data but the app cannot reach it while a certificate is revoked: the
     invalidation is lost on the way, so the old status stays cached. The purge recorded with the
     revocation is applied by the beat task once the link is back."""
-    from certificates.cache_purges import RETRY_AFTER, retry_pending
+    from certificates.lifecycle.services import certificate_revoke
     from certificates.models import Certificate, PublicStatusPurge
-    from certificates.services import certificate_revoke
+    from certificates.public_status.purges import RETRY_AFTER, retry_pending
 
     link = PartitionableLink(private_redis.port)
     settings.CACHES = redis_cache_settings(link.url)

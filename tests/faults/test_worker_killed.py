@@ -23,7 +23,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from certificates.services import certificate_issue, certificate_render
+from certificates.lifecycle.services import certificate_issue, certificate_render
 from fraud import registry
 from organizations.access import Actor
 from verification import services

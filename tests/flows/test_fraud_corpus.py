@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from certificates.services import certificate_revoke
+from certificates.lifecycle.services import certificate_revoke
 from organizations.access import Actor
 from tests.fraud import corpus
 
@@ -160,7 +160,7 @@ def test_an_edited_unknown_issuer_document_is_flagged_by_the_forensic_layers(
 def test_a_genuine_certificate_with_a_large_two_word_name_is_authentic(
     org, issuer, django_capture_on_commit_callbacks
 ):
-    from certificates.services import certificate_issue, certificate_render
+    from certificates.lifecycle.services import certificate_issue, certificate_render
 
     certificate = certificate_render(
         certificate=certificate_issue(

@@ -38,11 +38,11 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from certificates.credential_ids import ALPHABET, check_symbol
+from certificates.lifecycle.credential_ids import ALPHABET, check_symbol
+from certificates.lifecycle.services import certificate_issue, certificate_render, certificate_revoke
 from certificates.models import Certificate
-from certificates.rendering import DEFAULT_LAYOUT, RenderInput, font_path, render_image
-from certificates.services import certificate_issue, certificate_render, certificate_revoke
-from certificates.signing import build_qr_text, key_id_for
+from certificates.rendering.render import DEFAULT_LAYOUT, RenderInput, font_path, render_image
+from certificates.signing.keys import build_qr_text, key_id_for
 from core.crypto import encrypt_bytes
 from organizations.access import Actor
 from organizations.models import Organization

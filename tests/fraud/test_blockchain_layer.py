@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from certificates.chain import ChainClient, reset_chain_client
-from certificates.credential_ids import new_credential_id
-from certificates.hashing import canonical_fields, content_hash
-from certificates.merkle import build_tree
+from certificates.anchoring.chain import ChainClient, reset_chain_client
+from certificates.anchoring.merkle import build_tree
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.lifecycle.hashing import canonical_fields, content_hash
 from fraud.layers.base import AnchorInfo, LayerContext, RegistryRecord
 from fraud.layers.blockchain import BlockchainLayer
 from tests.net import free_port

@@ -11,10 +11,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import ExifTags, Image
 
-from certificates.credential_ids import is_valid_credential_id
+from certificates.lifecycle.credential_ids import is_valid_credential_id
 from certificates.models import Certificate
-from certificates.qr import read_qr_texts
-from certificates.signing import QRStatus, verify_qr_text
+from certificates.rendering.qr import read_qr_texts
+from certificates.signing.keys import QRStatus, verify_qr_text
 from organizations.access import Actor
 from tests.fraud import corpus
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from certificates.phash import phash_bits
+from certificates.rendering.phash import phash_bits
 from fraud.imagediff import compare_with_original
 
 SIZE = (1600, 1131)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from certificates.rendering import RenderInput, render_png
+from certificates.rendering.render import RenderInput, render_png
 from fraud import gemini_client, ocr, vision
 from fraud.gemini_client import GeminiError, parse_response_text
 from fraud.layers.base import Extracted, LayerContext, QRPayload, Upload, VisionReading

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.services import user_change_password, user_deactivate, user_update_profile
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations import principals
 from organizations.access import Actor
 from organizations.models import Membership

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
-from certificates.services import certificate_issue, certificate_revoke
 from organizations.access import Actor
 from organizations.models import AuditEvent
 
@@ -441,7 +441,7 @@ def test_live_template_preview_returns_png_or_the_layout_errors(admin_client):
 def test_admin_edits_a_template_and_issuers_and_outsiders_cannot(
     admin_client, issuer_client, outsider_client, org, admin_user
 ):
-    from certificates.template_services import template_create
+    from certificates.designs.services import template_create
 
     template = template_create(actor=Actor(user=admin_user), organization=org, name="Plain", layout={})
     assert issuer_client.get("/portal/templates/").status_code == 403
@@ -454,7 +454,7 @@ def test_admin_edits_a_template_and_issuers_and_outsiders_cannot(
 
 
 def test_issue_form_offers_the_organizations_templates(issuer_client, org, admin_user, other_org, outsider):
-    from certificates.template_services import template_create
+    from certificates.designs.services import template_create
 
     ours = template_create(actor=Actor(user=admin_user), organization=org, name="Ours", layout={})
     theirs = template_create(actor=Actor(user=outsider), organization=other_org, name="Theirs", layout={})

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations.access import Actor
 from tests.conftest import auth_client
 from tests.factories import PASSWORD, UserFactory

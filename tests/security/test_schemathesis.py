@@ -36,7 +36,7 @@ from django.db import close_old_connections
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from certificates.services import certificate_issue
+from certificates.lifecycle.services import certificate_issue
 from organizations.access import Actor
 from organizations.models import Organization
 from organizations.roles import Role

@@ -4,7 +4,7 @@ import io
 import pytest
 from PIL import Image
 
-from certificates.services import certificate_issue, certificate_render
+from certificates.lifecycle.services import certificate_issue, certificate_render
 from organizations.access import Actor
 
 

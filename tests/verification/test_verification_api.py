@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
-from certificates.services import certificate_revoke
+from certificates.lifecycle.services import certificate_revoke
 from organizations.access import Actor
 from tests.conftest import auth_client
 from tests.verification.conftest import as_jpeg, png_of

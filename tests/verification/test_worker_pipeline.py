@@ -31,7 +31,7 @@ def wait_for_completion(client, status_url: str, timeout: float = 90) -> dict:
 
 
 def test_genuine_and_revoked_certificates_through_a_real_worker(certificate, issuer, tmp_path):
-    from certificates.services import certificate_revoke
+    from certificates.lifecycle.services import certificate_revoke
     from organizations.access import Actor
 
     media = settings.MEDIA_ROOT

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.proofcheck import check_bundle, format_report
+from certificates.anchoring.proofcheck import check_bundle, format_report
 
 
 class Command(BaseCommand):

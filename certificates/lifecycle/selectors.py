@@ -8,13 +8,12 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from certificates.public_status.precompiled import certificate_read, field_sets
 from organizations.access import Actor
 from organizations.models import Organization
 from organizations.roles import Role
-
-from .credential_ids import normalize_credential_id
-from .models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
-from .precompiled import certificate_read, field_sets
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 SEARCH_FEW_MATCHES = 1000

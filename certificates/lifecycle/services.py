@@ -14,21 +14,20 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from certificates.anchoring.services import anchor_enqueue_if_due
+from certificates.errors import CertificateError
+from certificates.lifecycle.credential_ids import new_credential_id
+from certificates.lifecycle.hashing import canonical_fields, content_hash
+from certificates.models import Certificate, CertificateTemplate, SigningKey
+from certificates.public_status import cache as public_cache
+from certificates.public_status import purges as cache_purges
+from certificates.rendering.render import RenderInput, perceptual_hash, render_pdf, render_png
+from certificates.signing.keys import build_qr_text, generate_keypair, qr_fields_from_canonical
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
 from organizations.roles import Role
 from webhooks.services import event_record
-
-from . import cache as public_cache
-from . import cache_purges
-from .anchoring import anchor_enqueue_if_due
-from .credential_ids import new_credential_id
-from .errors import CertificateError
-from .hashing import canonical_fields, content_hash
-from .models import Certificate, CertificateTemplate, SigningKey
-from .rendering import RenderInput, perceptual_hash, render_pdf, render_png
-from .signing import build_qr_text, generate_keypair, qr_fields_from_canonical
 
 UNREVOKE_GRACE = timedelta(hours=24)
 MAX_FUTURE_ISSUE = timedelta(days=366)
@@ -229,7 +228,7 @@ def _check_template(organization: Organization, template: CertificateTemplate | 
 
 
 def _enqueue_render(certificate_id: int) -> None:
-    from .tasks import render_certificate
+    from certificates.tasks import render_certificate
 
     try:
         render_certificate.delay(certificate_id)

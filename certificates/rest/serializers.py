@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework.fields import DateField, DateTimeField
 
 from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
-from certificates.rendering import layout_schema_errors
+from certificates.rendering.render import layout_schema_errors
 
 
 class FieldsBuiltOnceMixin:

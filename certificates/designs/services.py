@@ -15,14 +15,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
+from certificates.errors import CertificateError
+from certificates.models import CertificateTemplate
+from certificates.rendering.render import layout_schema_errors
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
 from organizations.roles import Role
-
-from .errors import CertificateError
-from .models import CertificateTemplate
-from .rendering import layout_schema_errors
 
 MAX_BACKGROUND_BYTES = 8 * 1024 * 1024
 MAX_BACKGROUND_PIXELS = 40_000_000

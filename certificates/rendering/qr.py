@@ -2,7 +2,7 @@
 
 Error correction is at least M (segno raises it for free when the chosen version has room), with the
 standard 4-module quiet zone. A long trailing run of QR-alphanumeric characters -- the base32 signed
-payload of :mod:`certificates.signing` -- is encoded as its own alphanumeric segment (5.5 bits a
+payload of :mod:`certificates.signing.keys` -- is encoded as its own alphanumeric segment (5.5 bits a
 character instead of 8), which keeps certificate QR codes around version 15.
 """
 

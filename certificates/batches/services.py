@@ -28,17 +28,16 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from certificates.anchoring.services import anchor_enqueue_if_due
+from certificates.errors import CertificateError
+from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate, signing_key_current
+from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
+from certificates.public_status import cache as public_cache
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
 from organizations.roles import Role
 from webhooks.services import event_record
-
-from . import cache as public_cache
-from .anchoring import anchor_enqueue_if_due
-from .errors import CertificateError
-from .models import Certificate, CertificateTemplate, IssuanceBatch
-from .services import MAX_FUTURE_ISSUE, build_certificate, signing_key_current
 
 REQUIRED = ("recipient_name", "title", "issue_date")
 OPTIONAL = ("recipient_email", "expiry_date", "grade", "external_id")
@@ -139,7 +138,7 @@ def batch_start(
 
 
 def _enqueue(batch_id: int) -> None:
-    from .tasks import run_issuance_batch
+    from certificates.tasks import run_issuance_batch
 
     try:
         # No publish retries: the upload must not hang on a dead broker. The batch is stored and

@@ -15,7 +15,7 @@ QR text (full description with an example in ``docs/qr-payload.md``)::
 * ``SIGNATURE`` = base32 (same alphabet) of the 64-byte Ed25519 signature over the payload bytes.
 
 Why base32 rather than base64url: its symbols all belong to the QR *alphanumeric* character set, so
-:mod:`certificates.qr` encodes that part at 5.5 bits per character instead of 8; with one-letter
+:mod:`certificates.rendering.qr` encodes that part at 5.5 bits per character instead of 8; with one-letter
 keys this keeps a typical certificate at QR version 15 (error correction M). The API of this module
 uses readable names (:data:`QR_FIELDS`); the one-letter keys exist only on the wire.
 
@@ -37,7 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from certificates.credential_ids import normalize_credential_id
+from certificates.lifecycle.credential_ids import normalize_credential_id
 from core.crypto import decrypt_bytes, encrypt_bytes
 
 PAYLOAD_VERSION = 1
@@ -168,7 +168,7 @@ def _fields_from_payload(payload: bytes) -> dict:
 
 
 def qr_fields_from_canonical(canonical: dict, content_hash: str) -> dict:
-    """The signable QR fields (without ``kid``) from :func:`certificates.hashing.canonical_fields`."""
+    """The signable QR fields (without ``kid``) from :func:`certificates.lifecycle.hashing.canonical_fields`."""
     return {
         "cid": canonical["credential_id"],
         "name": canonical["recipient_name"],

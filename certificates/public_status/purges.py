@@ -15,8 +15,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import cache as public_cache
-from .models import PublicStatusPurge
+from certificates.models import PublicStatusPurge
+from certificates.public_status import cache as public_cache
 
 RETRY_AFTER = timedelta(seconds=15)  # leave fresh rows to their own after-commit purge
 RETRY_BATCH = 1000

@@ -21,16 +21,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from certificates.lifecycle import forms, selectors, services
+from certificates.lifecycle.export import spreadsheet_safe
+from certificates.models import Certificate
+from certificates.public_status.record import STATUS_WORDS
+from certificates.rest.views import EXPORT_COLUMNS, CertificateFilter, file_response
+from certificates.signing.keys import QRPayloadError, parse_qr_text
 from core.errors import DomainError
 from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
 from organizations.roles import Role
-
-from . import forms, selectors, services
-from .api.views import EXPORT_COLUMNS, CertificateFilter, file_response
-from .export import spreadsheet_safe
-from .models import Certificate
-from .public import STATUS_WORDS
-from .signing import QRPayloadError, parse_qr_text
 
 CERTIFICATES_PAGE_SIZE = 25
 HISTORY_LIMIT = 10

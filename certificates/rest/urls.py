@@ -1,7 +1,8 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import public_views, views
+from certificates.public_status import rest as public_views
+from certificates.rest import views
 
 router = SimpleRouter()
 router.register("certificates", views.CertificateViewSet, basename="certificate")

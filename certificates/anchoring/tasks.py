@@ -21,7 +21,7 @@ __all__ = ["anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
 )
 def anchor_pending_certificates() -> dict:
     """Send anchors left pending, then batch and send the unanchored certificates."""
-    from .anchoring import anchor_run
+    from certificates.anchoring.services import anchor_run
 
     return anchor_run()
 
@@ -29,7 +29,7 @@ def anchor_pending_certificates() -> dict:
 @shared_task(name="certificates.confirm_anchors", acks_late=True, soft_time_limit=120, time_limit=150)
 def confirm_anchors() -> dict:
     """Count confirmations of in-flight anchors; confirm, fail, re-send or re-price them."""
-    from .anchoring import anchor_confirm_all
+    from certificates.anchoring.services import anchor_confirm_all
 
     return anchor_confirm_all()
 
@@ -37,9 +37,9 @@ def confirm_anchors() -> dict:
 @shared_task(name="certificates.retry_anchor", acks_late=True, soft_time_limit=60, time_limit=90)
 def retry_anchor(anchor_id: int) -> str:
     """Sign and send an anchor that `anchor_retry` put back to pending."""
-    from .anchoring import anchor_submit
-    from .chain import ChainError
-    from .models import Anchor
+    from certificates.anchoring.chain import ChainError
+    from certificates.anchoring.services import anchor_submit
+    from certificates.models import Anchor
 
     try:
         return anchor_submit(anchor_id).status

@@ -36,9 +36,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
-from certificates.hashing import normalize_text
-from certificates.phash import phash_hex
-from certificates.qr import make_qr_image
+from certificates.lifecycle.hashing import normalize_text
+from certificates.rendering.phash import phash_hex
+from certificates.rendering.qr import make_qr_image
 
 PRODUCER = "CertVerify"
 

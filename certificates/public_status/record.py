@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .models import Certificate
+from certificates.models import Certificate
 
 STATUS_WORDS = {
     "issued": "valid",
@@ -53,7 +53,7 @@ def public_record(certificate: Certificate) -> dict:
 
 def proof_bundle(certificate: Certificate) -> dict:
     """The self-contained proof (docs/proof-format.md); checkable with `manage.py verify_proof`."""
-    from .merkle import leaf_hash
+    from certificates.anchoring.merkle import leaf_hash
 
     anchor = certificate.anchor
     return {

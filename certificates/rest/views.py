@@ -9,15 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from certificates import batches, selectors, services, template_services
-from certificates.export import spreadsheet_safe
+from certificates.batches import services as batches
+from certificates.designs import services as template_services
+from certificates.lifecycle import selectors, services
+from certificates.lifecycle.export import spreadsheet_safe
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from certificates.rest import serializers as s
 from core.pagination import SearchPagination
 from organizations.permissions import ActorMixin, NestedInOrganizationMixin
 from organizations.roles import Role
 from organizations.selectors import organization_get_for_actor
-
-from . import serializers as s
 
 EXPORT_COLUMNS = [
     "credential_id",

@@ -18,14 +18,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from PIL import Image, ImageDraw, ImageFont
 
+from certificates.designs import services as template_services
+from certificates.lifecycle import forms
+from certificates.lifecycle.portal import usable_templates
+from certificates.models import CertificateTemplate
+from certificates.rendering.render import (
+    DEFAULT_LAYOUT,
+    LayoutError,
+    RenderInput,
+    font_path,
+    layout_schema_errors,
+    render_image,
+)
 from core.errors import DomainError
 from core.portal import apply_domain_error, portal_view
 from organizations.roles import Role
-
-from . import forms, template_services
-from .models import CertificateTemplate
-from .rendering import DEFAULT_LAYOUT, LayoutError, RenderInput, font_path, layout_schema_errors, render_image
-from .views import usable_templates
 
 PREVIEW_WIDTH = 1200
 

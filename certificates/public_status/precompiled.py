@@ -13,9 +13,8 @@ from functools import lru_cache
 
 from django.db import connection
 
+from certificates.models import Anchor, Certificate
 from organizations.models import Organization
-
-from .models import Anchor, Certificate
 
 FieldSets = tuple[tuple[type, frozenset[str]], ...]  # (Certificate, …), (Organization, …), (Anchor, …)
 _ALIASES = {Certificate: "c", Organization: "o", Anchor: "a"}

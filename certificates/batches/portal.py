@@ -9,13 +9,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certificates.batches import services as batches
+from certificates.lifecycle import forms, selectors
+from certificates.lifecycle.portal import usable_templates
+from certificates.models import IssuanceBatch
 from core.errors import DomainError
 from core.portal import apply_domain_error, paginate, portal_view
 from organizations.roles import Role
-
-from . import batches, forms, selectors
-from .models import IssuanceBatch
-from .views import usable_templates
 
 BATCHES_PAGE_SIZE = 10
 BATCH_ERRORS_PAGE_SIZE = 50

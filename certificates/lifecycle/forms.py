@@ -7,8 +7,8 @@ import json
 
 from django import forms
 
-from .batches import MAX_CSV_BYTES
-from .rendering import DEFAULT_LAYOUT
+from certificates.batches.services import MAX_CSV_BYTES
+from certificates.rendering.render import DEFAULT_LAYOUT
 
 STATUS_CHOICES = [
     ("", "Any status"),

@@ -10,11 +10,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from certificates.lifecycle import selectors, services
 from core.errors import DomainError
 from core.portal import paginate, portal_view
 from organizations.roles import Role
-
-from . import selectors, services
 
 
 @portal_view(Role.ADMIN)

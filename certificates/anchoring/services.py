@@ -32,17 +32,23 @@ from django.db.models import Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from certificates.anchoring.chain import (
+    ChainClient,
+    ChainError,
+    NonceAlreadyUsedError,
+    Receipt,
+    SignedRootTx,
+    get_chain_client,
+)
+from certificates.anchoring.merkle import MerkleTree, build_tree
+from certificates.errors import CertificateError
+from certificates.models import Anchor, Certificate
+from certificates.public_status import cache as public_cache
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
 from webhooks.events import CERTIFICATE_ANCHORED
 from webhooks.services import event_record
-
-from . import cache as public_cache
-from .chain import ChainClient, ChainError, NonceAlreadyUsedError, Receipt, SignedRootTx, get_chain_client
-from .errors import CertificateError
-from .merkle import MerkleTree, build_tree
-from .models import Anchor, Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +160,7 @@ def anchor_enqueue_if_due() -> bool:
         return False
     if not cache.add(ENQUEUE_LOCK_KEY, 1, ENQUEUE_LOCK_SECONDS):
         return False
-    from .anchoring_tasks import anchor_pending_certificates
+    from certificates.anchoring.tasks import anchor_pending_certificates
 
     return _enqueue(anchor_pending_certificates)
 
@@ -455,7 +461,7 @@ def anchor_retry(*, anchor_id: int, actor: Actor | None = None) -> Anchor:
     )
     if actor is not None:
         audit_by(actor, action="anchor.retried", target=anchor, details={"failed_tx_hash": failed_tx})
-    from .anchoring_tasks import retry_anchor
+    from certificates.anchoring.tasks import retry_anchor
 
     transaction.on_commit(lambda: _enqueue(retry_anchor, anchor.pk))
     return Anchor.objects.get(pk=anchor.pk)

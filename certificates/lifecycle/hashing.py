@@ -37,7 +37,7 @@ import math
 import unicodedata
 from typing import Any
 
-from certificates.credential_ids import is_valid_credential_id, normalize_credential_id
+from certificates.lifecycle.credential_ids import is_valid_credential_id, normalize_credential_id
 
 SCHEMA_VERSION = 1
 

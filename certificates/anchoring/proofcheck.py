@@ -6,7 +6,7 @@ it alone, copy it, and run it against their own Ethereum node::
 
     python proofcheck.py bundle.json --rpc https://rpc-amoy.polygon.technology
 
-(Inside the CertVerify tree run it as ``python -m certificates.proofcheck``: started as a script
+(Inside the CertVerify tree run it as ``python -m certificates.anchoring.proofcheck``: started as a script
 from certificates/, our ``selectors.py`` would shadow the standard library's.)
 
 The content-hash and Merkle rules below are copies of certificates/hashing.py and

@@ -8,13 +8,12 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certificates import cache as public_cache
-from certificates import selectors
-from certificates.credential_ids import normalize_credential_id
-from certificates.public import proof_bundle, public_record
+from certificates.lifecycle import selectors
+from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.public_status import cache as public_cache
+from certificates.public_status.record import proof_bundle, public_record
+from certificates.rest import serializers as s
 from core.throttling import PublicLookupThrottle, count_hit_and_get
-
-from . import serializers as s
 
 
 class PublicStatusThrottle(PublicLookupThrottle):
