@@ -1,5 +1,3 @@
-from rest_framework import status
-
 from core.errors import DomainError
 
 
@@ -8,5 +6,5 @@ class AccountError(DomainError):
 
 
 class AuthFailed(AccountError):
-    status_code = status.HTTP_401_UNAUTHORIZED
+    kind = "unauthenticated"
     code = "invalid_credentials"

@@ -154,9 +154,7 @@ def user_authenticate(*, request, email: str, password: str, otp_code: str = "")
             _record_failed_login(candidate, request)
         raise AuthFailed("No active account found with the given credentials.")
     if not user.email_verified:
-        raise AccountError(
-            "Verify your e-mail address first; we sent you a link.", code="email_unverified", status_code=403
-        )
+        raise AccountError("Verify your e-mail address first; we sent you a link.", code="email_unverified")
     if user.totp_enabled:
         if not otp_code:
             raise AuthFailed(

@@ -36,8 +36,9 @@ def machine_info(vendor: str) -> str:
 
 
 def issue_bulk(count: int) -> None:
-    from certificates.lifecycle.services import build_certificate, signing_key_current
+    from certificates.lifecycle.services import build_certificate
     from certificates.models import Certificate
+    from certificates.signing.services import signing_key_current
     from organizations.models import Organization
 
     organizations = [Organization.objects.create(name=f"Bench {i}", slug=f"bench-{i}") for i in range(3)]

@@ -67,8 +67,9 @@ def prepare_fixtures(n_certs: int) -> list[str]:
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
-    from certificates.lifecycle.services import build_certificate, signing_key_current
+    from certificates.lifecycle.services import build_certificate
     from certificates.models import Certificate
+    from certificates.signing.services import signing_key_current
     from organizations.models import Membership, Organization
 
     org, _ = Organization.objects.get_or_create(

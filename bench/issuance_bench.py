@@ -69,7 +69,7 @@ def prepare() -> tuple[str, int]:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import User
-    from certificates.lifecycle.services import signing_key_current
+    from certificates.signing.services import signing_key_current
     from organizations.models import Membership, Organization
 
     prepare_fixtures(0)

@@ -72,8 +72,8 @@ def org_and_user():
     from http_cpu import EMAIL, prepare_fixtures
 
     from accounts.models import User
-    from certificates.lifecycle.services import signing_key_current
     from certificates.models import Anchor
+    from certificates.signing.services import signing_key_current
     from organizations.models import Membership, Organization
 
     prepare_fixtures(0)  # the bench user

@@ -59,7 +59,8 @@ def twelve_mp_jpeg(png: bytes, width: int) -> bytes:
 
 
 def issue_one():
-    from certificates.lifecycle.services import certificate_issue, certificate_render
+    from certificates.lifecycle.services import certificate_issue
+    from certificates.rendering.services import certificate_render
     from organizations.access import Actor
     from organizations.models import Organization
     from organizations.roles import Role

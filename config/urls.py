@@ -8,7 +8,7 @@ api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("", include("organizations.api.urls")),
     path("webhooks/", include("webhooks.api.urls")),
-    path("", include("certificates.rest.urls")),
+    path("", include("certificates.rest_urls")),
     path("", include("verification.api.urls")),
 ]
 

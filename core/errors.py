@@ -25,10 +25,35 @@ logger = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER = 5  # seconds; a restart or failover of PostgreSQL takes about this long
 
 
-class DomainError(Exception):
-    """A business-rule violation raised by a service; the API maps it to a 4xx."""
+# What a domain error means, in the domain's words; the one place that turns that into HTTP.
+HTTP_STATUS_BY_KIND = {
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "unauthenticated": status.HTTP_401_UNAUTHORIZED,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "conflict": status.HTTP_409_CONFLICT,
+    "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+}
+# Codes whose kind is not "invalid", wherever they are raised.
+KIND_BY_CODE = {
+    "permission_denied": "forbidden",
+    "person_required": "forbidden",
+    "role_forbidden": "forbidden",
+    "invitation_email_mismatch": "forbidden",
+    "email_unverified": "forbidden",
+    "account_exists": "conflict",
+    "endpoint_disabled": "conflict",
+}
 
-    status_code = status.HTTP_400_BAD_REQUEST
+
+class DomainError(Exception):
+    """A business-rule violation raised by a service; the API maps its kind to a 4xx.
+
+    Services say what went wrong (a ``code``, and a ``kind`` when the code alone does not say
+    it); they never name an HTTP status.
+    """
+
+    kind = "invalid"
     code = "invalid"
 
     def __init__(
@@ -37,15 +62,18 @@ class DomainError(Exception):
         *,
         field: str | None = None,
         code: str | None = None,
-        status_code: int | None = None,
+        kind: str | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.field = field
         if code:
             self.code = code
-        if status_code:
-            self.status_code = status_code
+        self.kind = kind or KIND_BY_CODE.get(self.code, type(self).kind)
+
+    @property
+    def status_code(self) -> int:
+        return HTTP_STATUS_BY_KIND[self.kind]
 
     def as_fields(self) -> dict[str, list[str]]:
         return {self.field or "non_field_errors": [self.message]}

@@ -40,9 +40,7 @@ def organization_create(
 ) -> Organization:
     """Create an organization; the creating person becomes its owner."""
     if actor.user is None:
-        raise OrganizationError(
-            "Only a signed-in person can create an organization.", code="person_required", status_code=403
-        )
+        raise OrganizationError("Only a signed-in person can create an organization.", code="person_required")
     slug = slug or _unique_slug(name)
     if Organization.objects.filter(slug=slug).exists():
         raise OrganizationError("This slug is taken.", field="slug", code="slug_taken")
@@ -94,7 +92,6 @@ def _check_can_grant(actor: Actor, organization: Organization, role: str) -> Non
             f"Only an {needed} can grant or change the {role} role.",
             field="role",
             code="role_forbidden",
-            status_code=403,
         )
 
 
@@ -211,7 +208,6 @@ def invitation_accept(*, user, token: str, ip: str | None = None) -> Membership:
             "This invitation was sent to a different e-mail address.",
             field="token",
             code="invitation_email_mismatch",
-            status_code=403,
         )
     membership, created = Membership.objects.get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
@@ -244,7 +240,6 @@ def invitation_register(
             "An account already uses this address: sign in and accept the invitation.",
             field="token",
             code="account_exists",
-            status_code=409,
         )
     return invitation_accept(user=user, token=token, ip=ip)
 

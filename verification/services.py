@@ -279,9 +279,7 @@ def verification_delete(*, actor: Actor, verification: VerificationRequest) -> N
         actor.api_key is not None and verification.api_key_id == actor.api_key.pk
     )
     if not is_requester:
-        raise VerificationError(
-            "Only the requester can delete a verification.", code="permission_denied", status_code=403
-        )
+        raise VerificationError("Only the requester can delete a verification.", code="permission_denied")
     _delete_files(verification)
     pk = verification.pk
     verification.delete()

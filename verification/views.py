@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from certificates.lifecycle import selectors as certificate_selectors
-from certificates.lifecycle.services import certificate_render
+from certificates.public_status import selectors as public_selectors
 from certificates.public_status.record import public_record
+from certificates.rendering.services import certificate_render
 
 STATUS_SENTENCES = {
     "valid": "This certificate is valid.",
@@ -40,7 +40,7 @@ def linkedin_add_url(record: dict) -> str:
 @require_GET
 def certificate_page(request, credential_id: str):
     try:
-        certificate = certificate_selectors.certificate_public_get(credential_id)
+        certificate = public_selectors.certificate_public_get(credential_id)
     except Http404:
         return render(
             request, "public/certificate_not_found.html", {"credential_id": credential_id}, status=404
@@ -58,7 +58,7 @@ def certificate_page(request, credential_id: str):
 
 @require_GET
 def certificate_image(request, credential_id: str):
-    certificate = certificate_render(certificate=certificate_selectors.certificate_public_get(credential_id))
+    certificate = certificate_render(certificate=public_selectors.certificate_public_get(credential_id))
     response = FileResponse(certificate.image.open("rb"), content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(False, f"{certificate.credential_id}.png")
     response["Cache-Control"] = "public, max-age=300"

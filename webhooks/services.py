@@ -155,9 +155,7 @@ def endpoint_rotate_secret(
 
 def _require_active(endpoint: Endpoint) -> None:
     if not endpoint.is_active:
-        raise WebhookError(
-            "This endpoint is disabled; enable it first.", code="endpoint_disabled", status_code=409
-        )
+        raise WebhookError("This endpoint is disabled; enable it first.", code="endpoint_disabled")
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Celery tasks for anchoring (certificates/anchoring.py): thin, id-based, safe to run twice.
 
-Registered through certificates/tasks.py. Beat runs `anchor_pending_certificates` and
+Registered by CertificatesConfig.ready(). Beat runs `anchor_pending_certificates` and
 `confirm_anchors` on a schedule; issuance enqueues `anchor_pending_certificates` when a full
 batch waits (`anchoring.anchor_enqueue_if_due`); `anchor_retry` enqueues `retry_anchor`.
 """

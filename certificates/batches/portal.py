@@ -9,8 +9,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certificates.batches import forms as batch_forms
+from certificates.batches import selectors as batch_selectors
 from certificates.batches import services as batches
-from certificates.lifecycle import forms, selectors
 from certificates.lifecycle.portal import usable_templates
 from certificates.models import IssuanceBatch
 from core.errors import DomainError
@@ -42,7 +43,9 @@ CSV_COLUMNS = [
 
 
 def _batches(request):
-    return selectors.batches_for_actor(request.portal.actor).filter(organization=request.portal.organization)
+    return batch_selectors.batches_for_actor(request.portal.actor).filter(
+        organization=request.portal.organization
+    )
 
 
 @portal_view(Role.ISSUER)
@@ -50,7 +53,7 @@ def _batches(request):
 def bulk_issue_view(request):
     portal = request.portal
     templates = usable_templates(request)
-    form = forms.BulkIssueForm(request.POST or None, request.FILES or None, templates=templates)
+    form = batch_forms.BulkIssueForm(request.POST or None, request.FILES or None, templates=templates)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -30,9 +30,10 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from certificates.anchoring.services import anchor_enqueue_if_due
 from certificates.errors import CertificateError
-from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate, signing_key_current
+from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
 from certificates.public_status import cache as public_cache
+from certificates.signing.services import signing_key_current
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
@@ -106,9 +107,7 @@ def batch_start(
 ) -> tuple[IssuanceBatch, bool]:
     """Store the CSV and enqueue the job. Returns (batch, created); a resent file is not re-run."""
     if not actor.has_role(organization, Role.ISSUER):
-        raise CertificateError(
-            "Bulk issuance needs the issuer role.", code="permission_denied", status_code=403
-        )
+        raise CertificateError("Bulk issuance needs the issuer role.", code="permission_denied")
     if len(data) > MAX_CSV_BYTES:
         raise CertificateError("The file is larger than 10 MB.", field="file", code="file_too_large")
     _header, rows = read_rows(data)
@@ -138,7 +137,7 @@ def batch_start(
 
 
 def _enqueue(batch_id: int) -> None:
-    from certificates.tasks import run_issuance_batch
+    from certificates.batches.tasks import run_issuance_batch
 
     try:
         # No publish retries: the upload must not hang on a dead broker. The batch is stored and

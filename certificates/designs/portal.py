@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from PIL import Image, ImageDraw, ImageFont
 
+from certificates.designs import forms as design_forms
 from certificates.designs import services as template_services
 from certificates.lifecycle import forms
 from certificates.lifecycle.portal import usable_templates
@@ -123,10 +124,10 @@ def _own_template(request, pk: int) -> CertificateTemplate:
 
 def _template_form_page(request, template: CertificateTemplate | None):
     portal = request.portal
-    initial = {"layout": forms.layout_example()}
+    initial = {"layout": design_forms.layout_example()}
     if template is not None:
         initial = {"name": template.name, "layout": _layout_text(template.layout)}
-    form = forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
+    form = design_forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
     if template is None:
         del form.fields["remove_background"]
     if request.method == "POST" and form.is_valid():
@@ -196,7 +197,7 @@ def template_live_preview_view(request):
     A layout with mistakes is answered with JSON `{"errors": [...]}` (status 200: the editor shows
     them; it is not a failed request) instead of a PNG.
     """
-    form = forms.TemplatePreviewForm(request.POST)
+    form = design_forms.TemplatePreviewForm(request.POST)
     form.is_valid()
     layout = form.layout_value()
     if layout is None:

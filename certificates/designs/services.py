@@ -30,9 +30,7 @@ BACKGROUND_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 def _require_admin(actor: Actor, organization: Organization) -> None:
     if not actor.has_role(organization, Role.ADMIN):
-        raise CertificateError(
-            "Managing templates needs the admin role.", code="permission_denied", status_code=403
-        )
+        raise CertificateError("Managing templates needs the admin role.", code="permission_denied")
 
 
 def _check_layout(layout: dict) -> dict:
@@ -106,9 +104,7 @@ def template_update(
 ) -> CertificateTemplate:
     """Change a template; certificates already rendered keep their files (re-render to apply)."""
     if template.organization_id is None:
-        raise CertificateError(
-            "Platform templates cannot be changed here.", code="permission_denied", status_code=403
-        )
+        raise CertificateError("Platform templates cannot be changed here.", code="permission_denied")
     template = (
         CertificateTemplate.objects.select_for_update(of=("self",))
         .select_related("organization")

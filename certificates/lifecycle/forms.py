@@ -3,12 +3,7 @@ dates parse, JSON is JSON, a file is there. The services decide everything else.
 
 from __future__ import annotations
 
-import json
-
 from django import forms
-
-from certificates.batches.services import MAX_CSV_BYTES
-from certificates.rendering.render import DEFAULT_LAYOUT
 
 STATUS_CHOICES = [
     ("", "Any status"),
@@ -140,83 +135,3 @@ class OptionalReasonForm(ReasonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = False
-
-
-class BulkIssueForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV with a header row, up to 10 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-    template = forms.ChoiceField(label="Design", required=False)
-
-    def __init__(self, *args, templates=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.templates = {str(t.pk): t for t in templates}
-        self.fields["template"].choices = template_choices(templates)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB; split it into several files.")
-        return upload
-
-    def clean_template(self):
-        value = self.cleaned_data["template"]
-        return self.templates.get(value) if value else None
-
-
-def layout_example() -> str:
-    """A small starting layout: only what differs from the standard design needs to be given."""
-    example = {
-        "colors": dict(DEFAULT_LAYOUT["colors"]),
-        "elements": {
-            "heading": {"text": "Certificate of Achievement"},
-            "recipient_name": {"y": 590, "size": 100},
-        },
-    }
-    return json.dumps(example, indent=2)
-
-
-class TemplateForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
-    background = forms.ImageField(
-        label="Background image",
-        required=False,
-        help_text="PNG, JPEG or WebP, up to 8 MB; it is stretched to the canvas (2000 × 1414 by default). "
-        "Leave empty for the standard engraved paper.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
-    )
-    remove_background = forms.BooleanField(label="Remove the current background", required=False)
-    layout = forms.CharField(
-        label="Layout (JSON)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "class": "input--code-block"}),
-        help_text="Only the settings that differ from the standard layout. Positions are canvas pixels; "
-        "a text’s y is its baseline.",
-    )
-
-    def clean_layout(self) -> dict:
-        text = self.cleaned_data["layout"].strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"This is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError("The layout must be a JSON object: { … }.")
-        return value
-
-
-class TemplatePreviewForm(forms.Form):
-    """The template editor's current layout, for the live preview."""
-
-    layout = forms.CharField(required=False)
-
-    def layout_value(self) -> dict | None:
-        try:
-            value = json.loads(self.cleaned_data.get("layout") or "{}")
-        except json.JSONDecodeError:
-            return None
-        return value if isinstance(value, dict) else None

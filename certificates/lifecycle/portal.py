@@ -9,24 +9,25 @@ role cannot do, the services have the last word.
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from certificates.lifecycle import forms, selectors, services
-from certificates.lifecycle.export import spreadsheet_safe
+from certificates.batches import selectors as batch_selectors
+from certificates.designs import selectors as design_selectors
+from certificates.lifecycle import forms, policy, selectors, services
+from certificates.lifecycle.listing import CertificateFilter, certificates_csv_response
 from certificates.models import Certificate
 from certificates.public_status.record import STATUS_WORDS
-from certificates.rest.views import EXPORT_COLUMNS, CertificateFilter, file_response
+from certificates.rendering import services as rendering_services
 from certificates.signing.keys import QRPayloadError, parse_qr_text
+from core.downloads import file_response
 from core.errors import DomainError
 from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
 from organizations.roles import Role
@@ -65,7 +66,7 @@ def _certificate(request, credential_id: str, minimum: str = Role.VIEWER) -> Cer
 def usable_templates(request):
     """The templates this organization may issue with: its own and the shared ones."""
     organization = request.portal.organization
-    return selectors.templates_for_actor(request.portal.actor).filter(
+    return design_selectors.templates_for_actor(request.portal.actor).filter(
         Q(organization=organization) | Q(organization__isnull=True)
     )
 
@@ -112,7 +113,7 @@ def _filtered_certificates(request):
     batch_id = request.GET.get("batch", "")
     if batch_id.isdigit():
         batch = (
-            selectors.batches_for_actor(request.portal.actor)
+            batch_selectors.batches_for_actor(request.portal.actor)
             .filter(organization=request.portal.organization, pk=int(batch_id))
             .first()
         )
@@ -135,28 +136,13 @@ def certificate_list_view(request):
     return render(request, "portal/certificates/list.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @portal_view()
 @require_GET
 def certificate_export_view(request):
     """The filtered list as CSV, streamed: the same columns as the API's export."""
     _form, queryset, _batch = _filtered_certificates(request)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS)
-        for certificate in queryset.iterator(chunk_size=2000):
-            values = (getattr(certificate, column) for column in EXPORT_COLUMNS)
-            yield writer.writerow([spreadsheet_safe(value) for value in values])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     name = f"certificates-{request.portal.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return certificates_csv_response(queryset, name)
 
 
 # --- Detail and lifecycle -----------------------------------------------------------------------------------
@@ -191,32 +177,20 @@ def _anchor_info(certificate: Certificate) -> dict:
 
 
 def _detail_context(request, certificate: Certificate, **forms_) -> dict:
-    portal = request.portal
     status = certificate.effective_status
-    grace_ends = (
-        (certificate.status_changed_at + services.UNREVOKE_GRACE) if certificate.status_changed_at else None
-    )
-    superseded_by = getattr(certificate, "superseded_by", None)
+    allowed = policy.allowed_actions(request.portal.actor, certificate)
     return {
         "certificate": certificate,
         "status": status,
         "public_status": STATUS_WORDS[status],
         "anchor": _anchor_info(certificate),
         "qr": _qr_info(certificate),
-        "superseded_by": superseded_by,
+        "superseded_by": getattr(certificate, "superseded_by", None),
         # The reverse relation of verification.VerificationRequest (certificates does not import it).
         "history": list(certificate.verifications.order_by("-created_at")[:HISTORY_LIMIT]),
         "history_total": certificate.verifications.count(),
-        "can_revoke": portal.can_issue and certificate.status != Certificate.Status.REVOKED,
-        "can_unrevoke": portal.can_admin
-        and certificate.status == Certificate.Status.REVOKED
-        and superseded_by is None
-        and grace_ends is not None
-        and timezone.now() < grace_ends,
-        "unrevoke_until": grace_ends,
-        "can_suspend": portal.can_issue and certificate.status == Certificate.Status.ISSUED,
-        "can_unsuspend": portal.can_issue and certificate.status == Certificate.Status.SUSPENDED,
-        "can_reissue": portal.can_issue and superseded_by is None,
+        **{f"can_{action}": allowed[action] for action in allowed},
+        "unrevoke_until": policy.unrevoke_deadline(certificate),
         "revoke_form": forms_.get("revoke_form") or forms.ReasonForm(prefix="revoke"),
         "suspend_form": forms_.get("suspend_form") or forms.OptionalReasonForm(prefix="suspend"),
     }
@@ -232,14 +206,14 @@ def certificate_detail_view(request, credential_id: str):
 @portal_view()
 @require_GET
 def certificate_image_view(request, credential_id: str):
-    certificate = services.certificate_render(certificate=_certificate(request, credential_id))
+    certificate = rendering_services.certificate_render(certificate=_certificate(request, credential_id))
     return file_response(certificate.image, f"{certificate.credential_id}.png", "image/png", inline=True)
 
 
 @portal_view()
 @require_GET
 def certificate_pdf_view(request, credential_id: str):
-    certificate = services.certificate_render(certificate=_certificate(request, credential_id))
+    certificate = rendering_services.certificate_render(certificate=_certificate(request, credential_id))
     return file_response(certificate.pdf, f"{certificate.credential_id}.pdf", "application/pdf", inline=False)
 
 

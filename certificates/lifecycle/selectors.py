@@ -9,10 +9,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from certificates.lifecycle.credential_ids import normalize_credential_id
-from certificates.models import Certificate, CertificateTemplate, IssuanceBatch, SigningKey
+from certificates.models import Certificate
 from certificates.public_status.precompiled import certificate_read, field_sets
 from organizations.access import Actor
-from organizations.models import Organization
 from organizations.roles import Role
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
@@ -97,39 +96,6 @@ def certificate_search(
     return queryset.filter(condition)
 
 
-# The anonymous status lookup (public_record) is the hottest uncached path: one precompiled query
-# (certificates/precompiled.py); a field not read here loads on access, so public_record stays
-# the one definition.
-_PUBLIC_FIELDS = field_sets(
-    certificate={
-        "id",
-        "credential_id",
-        "status",
-        "status_reason",
-        "status_changed_at",
-        "recipient_name",
-        "title",
-        "issue_date",
-        "expiry_date",
-        "grade",
-        "content_hash",
-        "organization_id",
-        "anchor_id",
-    },
-    organization={"id", "name", "slug", "is_verified", "website"},
-    anchor={"id", "status", "chain_id", "tx_hash", "block_number", "merkle_root"},
-)
-
-
-def certificate_public_get_for_status(credential_id: str) -> Certificate:
-    """certificate_public_get for the public status record: one precompiled query."""
-    normalized = normalize_credential_id(credential_id)
-    certificate = normalized and certificate_read(_PUBLIC_FIELDS, 'c."credential_id" = %s', [normalized])
-    if not certificate:
-        raise Http404("No certificate has this id.")
-    return certificate
-
-
 # What the JWT detail shows (api/serializers.py CertificateSerializer), read the same way.
 _DETAIL_FIELDS = field_sets(
     certificate={
@@ -156,34 +122,3 @@ def certificate_detail_get_for_actor(
     if certificate is None:
         raise Http404("No such certificate.")
     return certificate
-
-
-def certificate_public_get(credential_id: str) -> Certificate:
-    normalized = normalize_credential_id(credential_id)
-    if not normalized:
-        raise Http404("No certificate has this id.")
-    try:  # get(): no ORDER BY on a unique lookup (this is the uncached public path)
-        return Certificate.objects.select_related("organization", "anchor").get(credential_id=normalized)
-    except Certificate.DoesNotExist:
-        raise Http404("No certificate has this id.") from None
-
-
-def templates_for_actor(actor: Actor) -> QuerySet[CertificateTemplate]:
-    return CertificateTemplate.objects.filter(
-        Q(organization_id__in=actor.organization_ids()) | Q(organization__isnull=True)
-    ).select_related("organization")
-
-
-def batches_for_actor(actor: Actor) -> QuerySet[IssuanceBatch]:
-    return IssuanceBatch.objects.filter(organization_id__in=actor.organization_ids()).select_related(
-        "organization"
-    )
-
-
-def public_keys_for_organization(slug: str) -> QuerySet[SigningKey]:
-    return SigningKey.objects.filter(organization__slug=slug).order_by("-valid_from")
-
-
-def signing_keys_for_organization(organization: Organization) -> QuerySet[SigningKey]:
-    """An organization's keys, newest first (the caller has checked the actor's membership)."""
-    return organization.signing_keys.order_by("-valid_from", "-id")

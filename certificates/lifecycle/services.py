@@ -1,4 +1,4 @@
-"""Certificate writes: signing keys, issuance, rendering and the status lifecycle.
+"""Certificate writes: issuance and the status lifecycle (rules in policy.py).
 
 The API and the portal both call these. Each write is atomic, audited, records its webhook
 event in the same transaction, and invalidates the public status cache after commit.
@@ -10,77 +10,27 @@ import datetime as dt
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates.anchoring.services import anchor_enqueue_if_due
 from certificates.errors import CertificateError
+from certificates.lifecycle import policy
 from certificates.lifecycle.credential_ids import new_credential_id
 from certificates.lifecycle.hashing import canonical_fields, content_hash
 from certificates.models import Certificate, CertificateTemplate, SigningKey
 from certificates.public_status import cache as public_cache
 from certificates.public_status import purges as cache_purges
-from certificates.rendering.render import RenderInput, perceptual_hash, render_pdf, render_png
-from certificates.signing.keys import build_qr_text, generate_keypair, qr_fields_from_canonical
+from certificates.rendering.services import enqueue_render
+from certificates.signing.keys import build_qr_text, qr_fields_from_canonical
+from certificates.signing.services import signing_key_current
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
 from organizations.roles import Role
 from webhooks.services import event_record
 
-UNREVOKE_GRACE = timedelta(hours=24)
 MAX_FUTURE_ISSUE = timedelta(days=366)
-
-
-def _require(actor: Actor, organization: Organization, minimum: str) -> None:
-    if not actor.has_role(organization, minimum):
-        raise CertificateError(
-            f"This needs the {minimum} role or higher in {organization.name}.",
-            code="permission_denied",
-            status_code=403,
-        )
-
-
-# --- signing keys ---------------------------------------------------------------------------------
-
-
-def signing_key_current(*, organization: Organization) -> SigningKey:
-    """The organization's current key, created on first use."""
-    key = organization.signing_keys.filter(valid_until__isnull=True).order_by("-valid_from").first()
-    if key is not None:
-        return key
-    with transaction.atomic():
-        Organization.objects.select_for_update().get(pk=organization.pk)  # one creator at a time
-        key = organization.signing_keys.filter(valid_until__isnull=True).first()
-        if key is None:
-            private, public, key_id = generate_keypair()
-            key = SigningKey.objects.create(
-                organization=organization, key_id=key_id, public_key_b64=public, private_key_encrypted=private
-            )
-    return key
-
-
-@transaction.atomic
-def signing_key_rotate(*, actor: Actor, organization: Organization) -> SigningKey:
-    """Start a new key; the old one stays published (with its window) so old QR codes verify."""
-    _require(actor, organization, Role.ADMIN)
-    # One rotation (or first-key creation) at a time, so two at once cannot leave two current keys.
-    Organization.objects.select_for_update().get(pk=organization.pk)
-    now = timezone.now()
-    organization.signing_keys.filter(valid_until__isnull=True).update(valid_until=now)
-    private, public, key_id = generate_keypair()
-    key = SigningKey.objects.create(
-        organization=organization,
-        key_id=key_id,
-        public_key_b64=public,
-        private_key_encrypted=private,
-        valid_from=now,
-    )
-    audit_by(
-        actor, action="signing_key.rotated", organization=organization, target=key, details={"key_id": key_id}
-    )
-    return key
 
 
 # --- issuance -------------------------------------------------------------------------------------
@@ -182,7 +132,7 @@ def certificate_issue(
     template: CertificateTemplate | None = None,
 ) -> Certificate:
     """Issue one certificate. Re-sending an `external_id` returns the certificate already issued."""
-    _require(actor, organization, Role.ISSUER)
+    policy.require_role(actor, organization, Role.ISSUER)
     validate_dates(issue_date, expiry_date)
     if external_id:
         existing = organization.certificates.filter(external_id=external_id).first()
@@ -217,7 +167,7 @@ def certificate_issue(
     )
     event_record(organization=organization, type="certificate.issued", data=issued_event_data(certificate))
     transaction.on_commit(lambda: public_cache.invalidate(certificate.credential_id))  # a cached 404
-    transaction.on_commit(lambda: _enqueue_render(certificate.pk))
+    transaction.on_commit(lambda: enqueue_render(certificate.pk))
     transaction.on_commit(anchor_enqueue_if_due)
     return certificate
 
@@ -225,57 +175,6 @@ def certificate_issue(
 def _check_template(organization: Organization, template: CertificateTemplate | None) -> None:
     if template is not None and template.organization_id not in (None, organization.pk):
         raise CertificateError("No such template.", field="template")
-
-
-def _enqueue_render(certificate_id: int) -> None:
-    from certificates.tasks import render_certificate
-
-    try:
-        render_certificate.delay(certificate_id)
-    except Exception:  # broker down: the files are rendered on first download instead
-        pass
-
-
-def _template_background(certificate: Certificate):
-    template = certificate.template
-    if template is None or not template.background:
-        return None, (template.layout if template else None) or None
-    from PIL import Image
-
-    with template.background.open("rb") as fh:
-        return Image.open(fh).convert("RGB"), template.layout or None
-
-
-def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:
-    """Render the PNG and PDF (with the QR) and store them; idempotent unless `force`."""
-    if certificate.rendered_at and not force:
-        return certificate
-    background, layout = _template_background(certificate)
-    inp = RenderInput(
-        organization_name=certificate.organization.name,
-        recipient_name=certificate.recipient_name,
-        title=certificate.title,
-        issue_date=certificate.issue_date,
-        expiry_date=certificate.expiry_date,
-        grade=certificate.grade or None,
-        credential_id=certificate.credential_id,
-        qr_text=certificate.qr_text,
-        background=background,
-        layout=layout,
-    )
-    png = render_png(inp)
-    pdf = render_pdf(inp)
-    certificate.image.save(f"{certificate.credential_id}.png", ContentFile(png), save=False)
-    certificate.pdf.save(f"{certificate.credential_id}.pdf", ContentFile(pdf), save=False)
-    certificate.phash = perceptual_hash(png)
-    certificate.rendered_at = timezone.now()
-    Certificate.objects.filter(pk=certificate.pk).update(
-        image=certificate.image.name,
-        pdf=certificate.pdf.name,
-        phash=certificate.phash,
-        rendered_at=certificate.rendered_at,
-    )
-    return certificate
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -320,9 +219,7 @@ def _change_status(
 @transaction.atomic
 def certificate_revoke(*, actor: Actor, certificate: Certificate, reason: str) -> Certificate:
     certificate = _lock(certificate)
-    _require(actor, certificate.organization, Role.ISSUER)
-    if certificate.status == Certificate.Status.REVOKED:
-        raise CertificateError("This certificate is already revoked.", code="already_revoked")
+    policy.enforce("revoke", actor, certificate)
     if not reason.strip():
         raise CertificateError("Say why the certificate is revoked.", field="reason")
     return _change_status(
@@ -339,15 +236,7 @@ def certificate_revoke(*, actor: Actor, certificate: Certificate, reason: str) -
 def certificate_unrevoke(*, actor: Actor, certificate: Certificate) -> Certificate:
     """Undo a revocation made by mistake, only within the grace window (audited)."""
     certificate = _lock(certificate)
-    _require(actor, certificate.organization, Role.ADMIN)
-    if certificate.status != Certificate.Status.REVOKED:
-        raise CertificateError("This certificate is not revoked.", code="not_revoked")
-    if certificate.status_changed_at and timezone.now() - certificate.status_changed_at > UNREVOKE_GRACE:
-        raise CertificateError(
-            "A revocation can only be undone within 24 hours; reissue instead.", code="grace_expired"
-        )
-    if hasattr(certificate, "superseded_by"):
-        raise CertificateError("This certificate was superseded by a reissue.", code="superseded")
+    policy.enforce("unrevoke", actor, certificate)
     return _change_status(
         actor,
         certificate,
@@ -372,16 +261,9 @@ def _set_suspended(
     actor: Actor, certificate: Certificate, *, suspended: bool, reason: str = ""
 ) -> Certificate:
     certificate = _lock(certificate)
-    _require(actor, certificate.organization, Role.ISSUER)
+    policy.enforce("suspend" if suspended else "unsuspend", actor, certificate)
     Status = Certificate.Status
-    before, after = (Status.ISSUED, Status.SUSPENDED) if suspended else (Status.SUSPENDED, Status.ISSUED)
-    if certificate.status != before:
-        message = (
-            f"Only an issued certificate can be suspended (it is {certificate.status})."
-            if suspended
-            else "This certificate is not suspended."
-        )
-        raise CertificateError(message, code="invalid_status")
+    after = Status.SUSPENDED if suspended else Status.ISSUED
     action = "certificate.suspended" if suspended else "certificate.unsuspended"
     return _change_status(actor, certificate, status=after, reason=reason.strip(), action=action, event=None)
 
@@ -390,9 +272,7 @@ def _set_suspended(
 def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) -> Certificate:
     """Issue a corrected certificate linked to the one it replaces, which is revoked."""
     certificate = _lock(certificate)
-    _require(actor, certificate.organization, Role.ISSUER)
-    if hasattr(certificate, "superseded_by"):
-        raise CertificateError("This certificate was already reissued.", code="already_reissued")
+    policy.enforce("reissue", actor, certificate)
     fields = {
         k: getattr(certificate, k)
         for k in (
@@ -436,5 +316,5 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) ->
     event_record(
         organization=certificate.organization, type="certificate.issued", data=issued_event_data(new)
     )
-    transaction.on_commit(lambda: _enqueue_render(new.pk))
+    transaction.on_commit(lambda: enqueue_render(new.pk))
     return new

@@ -12,7 +12,7 @@ def organization_saved(sender, instance, created, update_fields=None, **kwargs) 
     """An issuer edit (portal, API or admin) drops its certificates' cached public status."""
     if created or (update_fields is not None and not PUBLIC_ORGANIZATION_FIELDS & set(update_fields)):
         return
-    from certificates.tasks import drop_public_status_of_organization
+    from certificates.public_status.tasks import drop_public_status_of_organization
 
     organization_id = instance.pk
     transaction.on_commit(lambda: drop_public_status_of_organization.delay(organization_id))

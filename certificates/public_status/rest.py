@@ -8,11 +8,12 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certificates.lifecycle import selectors
 from certificates.lifecycle.credential_ids import normalize_credential_id
 from certificates.public_status import cache as public_cache
+from certificates.public_status import selectors as public_selectors
+from certificates.public_status import serializers as s
 from certificates.public_status.record import proof_bundle, public_record
-from certificates.rest import serializers as s
+from certificates.signing import selectors as signing_selectors
 from core.throttling import PublicLookupThrottle, count_hit_and_get
 
 
@@ -59,7 +60,7 @@ class PublicCertificateView(APIView):
     @staticmethod
     def _build(credential_id: str) -> bytes:
         try:
-            certificate = selectors.certificate_public_get_for_status(credential_id)
+            certificate = public_selectors.certificate_public_get_for_status(credential_id)
         except Http404:
             public_cache.put_missing(credential_id)
             raise
@@ -75,7 +76,7 @@ class PublicProofView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request, credential_id):
-        certificate = selectors.certificate_public_get(credential_id)
+        certificate = public_selectors.certificate_public_get(credential_id)
         return Response(proof_bundle(certificate))
 
 
@@ -86,7 +87,7 @@ class PublicKeysView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request, slug):
-        keys = selectors.public_keys_for_organization(slug)
+        keys = signing_selectors.public_keys_for_organization(slug)
         return Response(
             {
                 "organization": slug,

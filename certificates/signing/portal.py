@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certificates.lifecycle import selectors, services
+from certificates.signing import selectors as signing_selectors
+from certificates.signing import services as signing_services
 from core.errors import DomainError
 from core.portal import paginate, portal_view
 from organizations.roles import Role
@@ -19,7 +20,7 @@ from organizations.roles import Role
 @portal_view(Role.ADMIN)
 @require_GET
 def signing_keys_view(request):
-    keys = selectors.signing_keys_for_organization(request.portal.organization)
+    keys = signing_selectors.signing_keys_for_organization(request.portal.organization)
     return render(request, "portal/signing_keys/list.html", {"page": paginate(request, keys)})
 
 
@@ -28,7 +29,7 @@ def signing_keys_view(request):
 def signing_key_rotate_view(request):
     portal = request.portal
     try:
-        key = services.signing_key_rotate(actor=portal.actor, organization=portal.organization)
+        key = signing_services.signing_key_rotate(actor=portal.actor, organization=portal.organization)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -10,9 +10,9 @@ from rest_framework.serializers import ModelSerializer
 
 from certificates.lifecycle import selectors
 from certificates.lifecycle.selectors import certificate_detail_get_for_actor
+from certificates.lifecycle.serializers import CertificateSerializer
 from certificates.lifecycle.services import certificate_issue, certificate_reissue, certificate_revoke
 from certificates.models import Anchor, Certificate
-from certificates.rest.serializers import CertificateSerializer
 from organizations.access import Actor
 from organizations.roles import Role
 from tests.conftest import auth_client

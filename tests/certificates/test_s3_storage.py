@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import storages
 from moto.server import ThreadedMotoServer
 
-from certificates.lifecycle.services import certificate_render
+from certificates.rendering.services import certificate_render
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from certificates.lifecycle.services import signing_key_current
 from certificates.models import Certificate, SigningKey
 from certificates.signing.keys import QRStatus, parse_qr_text, verify_qr_text
+from certificates.signing.services import signing_key_current
 from organizations.access import Actor
 from organizations.models import AuditEvent
 from organizations.roles import Role

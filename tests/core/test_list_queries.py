@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certificates.designs.services import template_create
-from certificates.lifecycle.services import certificate_issue, signing_key_rotate
+from certificates.lifecycle.services import certificate_issue
 from certificates.models import IssuanceBatch
+from certificates.signing.services import signing_key_rotate
 from organizations.access import Actor
 from organizations.roles import Role
 from organizations.services import api_key_create, invitation_create

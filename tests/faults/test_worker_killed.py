@@ -23,7 +23,8 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from certificates.lifecycle.services import certificate_issue, certificate_render
+from certificates.lifecycle.services import certificate_issue
+from certificates.rendering.services import certificate_render
 from fraud import registry
 from organizations.access import Actor
 from verification import services

@@ -160,7 +160,8 @@ def test_an_edited_unknown_issuer_document_is_flagged_by_the_forensic_layers(
 def test_a_genuine_certificate_with_a_large_two_word_name_is_authentic(
     org, issuer, django_capture_on_commit_callbacks
 ):
-    from certificates.lifecycle.services import certificate_issue, certificate_render
+    from certificates.lifecycle.services import certificate_issue
+    from certificates.rendering.services import certificate_render
 
     certificate = certificate_render(
         certificate=certificate_issue(

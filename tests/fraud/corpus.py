@@ -39,9 +39,10 @@ from django.conf import settings
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from certificates.lifecycle.credential_ids import ALPHABET, check_symbol
-from certificates.lifecycle.services import certificate_issue, certificate_render, certificate_revoke
+from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from certificates.models import Certificate
 from certificates.rendering.render import DEFAULT_LAYOUT, RenderInput, font_path, render_image
+from certificates.rendering.services import certificate_render
 from certificates.signing.keys import build_qr_text, key_id_for
 from core.crypto import encrypt_bytes
 from organizations.access import Actor

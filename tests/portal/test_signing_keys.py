@@ -5,8 +5,8 @@ import re
 import pytest
 from django.test import Client
 
-from certificates.lifecycle.services import signing_key_current, signing_key_rotate
 from certificates.models import SigningKey
+from certificates.signing.services import signing_key_current, signing_key_rotate
 from organizations.access import Actor
 from organizations.models import AuditEvent
 from organizations.roles import Role

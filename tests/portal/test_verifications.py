@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from certificates.lifecycle.services import certificate_issue, certificate_render
+from certificates.lifecycle.services import certificate_issue
+from certificates.rendering.services import certificate_render
 from organizations.access import Actor
 from verification.models import LayerResult, VerificationRequest
 

@@ -4,7 +4,8 @@ import io
 import pytest
 from PIL import Image
 
-from certificates.lifecycle.services import certificate_issue, certificate_render
+from certificates.lifecycle.services import certificate_issue
+from certificates.rendering.services import certificate_render
 from organizations.access import Actor
 
 

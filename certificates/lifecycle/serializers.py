@@ -1,10 +1,13 @@
+"""REST serializers for certificates: the detail shape and the issue and lifecycle requests."""
+
 import copy
 
 from rest_framework import serializers
 from rest_framework.fields import DateField, DateTimeField
 
-from certificates.models import Anchor, Certificate, CertificateTemplate, IssuanceBatch, SigningKey
-from certificates.rendering.render import layout_schema_errors
+from certificates.models import Anchor, Certificate
+
+_DATE_FIELD, _DATETIME_FIELD = DateField(), DateTimeField()  # stateless: shared by every thread
 
 
 class FieldsBuiltOnceMixin:
@@ -26,9 +29,6 @@ class AnchorSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
         model = Anchor
         fields = ["status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error"]
         read_only_fields = fields
-
-
-_DATE_FIELD, _DATETIME_FIELD = DateField(), DateTimeField()  # stateless: shared by every thread
 
 
 def _str(value):
@@ -162,84 +162,3 @@ class ReissueSerializer(serializers.Serializer):
     issue_date = serializers.DateField(required=False)
     expiry_date = serializers.DateField(required=False, allow_null=True)
     grade = serializers.CharField(max_length=50, required=False, allow_blank=True)
-
-
-class BulkIssueSerializer(serializers.Serializer):
-    organization = serializers.SlugField()
-    file = serializers.FileField(help_text="CSV, UTF-8; see README for the columns.")
-    template = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-
-class IssuanceBatchSerializer(serializers.ModelSerializer):
-    organization = serializers.CharField(source="organization.slug", read_only=True)
-    progress_percent = serializers.IntegerField(read_only=True)
-    error_report_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = IssuanceBatch
-        fields = [
-            "id",
-            "organization",
-            "status",
-            "file_name",
-            "total_rows",
-            "processed_rows",
-            "progress_percent",
-            "issued_count",
-            "skipped_count",
-            "failed_count",
-            "errors",
-            "error_report_url",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
-
-    def get_error_report_url(self, obj) -> str:
-        return f"/api/v1/issuance-batches/{obj.pk}/errors/"
-
-
-class TemplateSerializer(serializers.ModelSerializer):
-    organization = serializers.SlugField(source="organization.slug", required=False, allow_null=True)
-    background = serializers.ImageField(required=False, allow_null=True)
-
-    class Meta:
-        model = CertificateTemplate
-        fields = ["id", "organization", "name", "background", "layout", "is_default", "created_at"]
-        read_only_fields = ["id", "is_default", "created_at"]
-
-    def validate_layout(self, value):
-        # {} means the default layout; anything else falsy (null, [], "") is not a layout.
-        errors = layout_schema_errors(value) if value != {} else []
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
-
-
-class PublicCertificateSerializer(serializers.Serializer):
-    credential_id = serializers.CharField()
-    status = serializers.CharField()
-    status_reason = serializers.CharField()
-    status_changed_at = serializers.DateTimeField(allow_null=True)
-    issuer = serializers.DictField()
-    recipient_name = serializers.CharField()
-    title = serializers.CharField()
-    issue_date = serializers.DateField()
-    expiry_date = serializers.DateField(allow_null=True)
-    grade = serializers.CharField()
-    content_hash = serializers.CharField()
-    anchor = serializers.DictField(allow_null=True)
-    verify_url = serializers.CharField()
-
-
-class SigningKeySerializer(serializers.ModelSerializer):
-    """A signing key's public half and validity window; the private key never leaves the server."""
-
-    public_key = serializers.CharField(source="public_key_b64", read_only=True, help_text="Ed25519, base64")
-    current = serializers.BooleanField(source="is_current", read_only=True)
-
-    class Meta:
-        model = SigningKey
-        fields = ["key_id", "public_key", "valid_from", "valid_until", "current"]
-        read_only_fields = fields

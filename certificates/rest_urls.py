@@ -1,16 +1,21 @@
+"""The certificates app's REST routes (each concept's viewsets live in its rest.py)."""
+
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from certificates.batches.rest import IssuanceBatchViewSet
+from certificates.designs.rest import TemplateViewSet
+from certificates.lifecycle.rest import CertificateViewSet
 from certificates.public_status import rest as public_views
-from certificates.rest import views
+from certificates.signing.rest import SigningKeyViewSet
 
 router = SimpleRouter()
-router.register("certificates", views.CertificateViewSet, basename="certificate")
-router.register("issuance-batches", views.IssuanceBatchViewSet, basename="issuance-batch")
-router.register("templates", views.TemplateViewSet, basename="template")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("issuance-batches", IssuanceBatchViewSet, basename="issuance-batch")
+router.register("templates", TemplateViewSet, basename="template")
 
 nested = SimpleRouter()
-nested.register("signing-keys", views.SigningKeyViewSet, basename="signing-key")
+nested.register("signing-keys", SigningKeyViewSet, basename="signing-key")
 
 urlpatterns = [
     path("", include(router.urls)),

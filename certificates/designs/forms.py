@@ -1,0 +1,63 @@
+"""Portal forms for certificate designs: the template editor and its live preview."""
+
+import json
+
+from django import forms
+
+from certificates.rendering.render import DEFAULT_LAYOUT
+
+
+def layout_example() -> str:
+    """A small starting layout: only what differs from the standard design needs to be given."""
+    example = {
+        "colors": dict(DEFAULT_LAYOUT["colors"]),
+        "elements": {
+            "heading": {"text": "Certificate of Achievement"},
+            "recipient_name": {"y": 590, "size": 100},
+        },
+    }
+    return json.dumps(example, indent=2)
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    background = forms.ImageField(
+        label="Background image",
+        required=False,
+        help_text="PNG, JPEG or WebP, up to 8 MB; it is stretched to the canvas (2000 × 1414 by default). "
+        "Leave empty for the standard engraved paper.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_background = forms.BooleanField(label="Remove the current background", required=False)
+    layout = forms.CharField(
+        label="Layout (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "class": "input--code-block"}),
+        help_text="Only the settings that differ from the standard layout. Positions are canvas pixels; "
+        "a text’s y is its baseline.",
+    )
+
+    def clean_layout(self) -> dict:
+        text = self.cleaned_data["layout"].strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"This is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("The layout must be a JSON object: { … }.")
+        return value
+
+
+class TemplatePreviewForm(forms.Form):
+    """The template editor's current layout, for the live preview."""
+
+    layout = forms.CharField(required=False)
+
+    def layout_value(self) -> dict | None:
+        try:
+            value = json.loads(self.cleaned_data.get("layout") or "{}")
+        except json.JSONDecodeError:
+            return None
+        return value if isinstance(value, dict) else None

@@ -1,0 +1,156 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from certificates.batches import serializers as batch_serializers
+from certificates.batches import services as batches
+from certificates.designs import selectors as design_selectors
+from certificates.lifecycle import selectors, services
+from certificates.lifecycle import serializers as s
+from certificates.lifecycle.listing import CertificateFilter, certificates_csv_response
+from certificates.models import Certificate
+from certificates.rendering import services as rendering_services
+from core.downloads import file_response
+from core.pagination import SearchPagination
+from organizations.permissions import ActorMixin
+from organizations.roles import Role
+from organizations.selectors import organization_get_for_actor
+
+
+class CertificateViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Certificates of the caller's organizations. Create with `organization` (slug)."""
+
+    queryset = Certificate.objects.none()
+    pagination_class = SearchPagination
+    lookup_field = "credential_id"
+    lookup_value_regex = "[^/]+"
+    filterset_class = CertificateFilter
+
+    def get_queryset(self):
+        return selectors.certificates_for_actor(self.actor).order_by("-issue_date", "-id")
+
+    def get_object(self):
+        if self.action == "retrieve":  # the hot read: one precompiled query, same answer
+            return selectors.certificate_detail_get_for_actor(self.actor, self.kwargs["credential_id"])
+        return selectors.certificate_get_for_actor(self.actor, self.kwargs["credential_id"])
+
+    def get_serializer_class(self):
+        return s.CertificateIssueSerializer if self.action == "create" else s.CertificateSerializer
+
+    @extend_schema(request=s.CertificateIssueSerializer, responses={201: s.CertificateSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.CertificateIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        organization = organization_get_for_actor(self.actor, fields.pop("organization"), minimum=Role.ISSUER)
+        template_id = fields.pop("template")
+        template = (
+            design_selectors.templates_for_actor(self.actor).filter(pk=template_id).first()
+            if template_id
+            else None
+        )
+        if template_id and template is None:
+            raise Http404("No such template.")
+        certificate = services.certificate_issue(
+            actor=self.actor, organization=organization, template=template, **fields
+        )
+        return Response(s.CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
+
+    def _lifecycle(self, service, serializer_class=None):
+        certificate = self.get_object()
+        kwargs = {}
+        if serializer_class is not None:
+            data = serializer_class(data=self.request.data)
+            data.is_valid(raise_exception=True)
+            kwargs = data.validated_data
+        updated = service(actor=self.actor, certificate=certificate, **kwargs)
+        return Response(s.CertificateSerializer(updated).data)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_revoke, s.ReasonSerializer)
+
+    @extend_schema(request=None, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def unrevoke(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_unrevoke)
+
+    @extend_schema(request=s.OptionalReasonSerializer, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_suspend, s.OptionalReasonSerializer)
+
+    @extend_schema(request=None, responses=s.CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def unsuspend(self, request, credential_id=None):
+        return self._lifecycle(services.certificate_unsuspend)
+
+    @extend_schema(request=s.ReissueSerializer, responses={201: s.CertificateSerializer})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request, credential_id=None):
+        response = self._lifecycle(services.certificate_reissue, s.ReissueSerializer)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    @action(detail=True, methods=["get"])
+    def image(self, request, credential_id=None):
+        certificate = rendering_services.certificate_render(certificate=self.get_object())
+        return file_response(certificate.image, f"{certificate.credential_id}.png", "image/png", inline=True)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, credential_id=None):
+        certificate = rendering_services.certificate_render(certificate=self.get_object())
+        return file_response(
+            certificate.pdf, f"{certificate.credential_id}.pdf", "application/pdf", inline=False
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={(200, "text/csv"): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The filtered list as CSV (streamed)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return certificates_csv_response(queryset, "certificates.csv")
+
+    @extend_schema(
+        request={"multipart/form-data": batch_serializers.BulkIssueSerializer},
+        responses={202: batch_serializers.IssuanceBatchSerializer},
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def bulk(self, request):
+        """Upload a CSV; returns 202 with the batch to poll. The same file again returns the same batch."""
+        data = batch_serializers.BulkIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization = organization_get_for_actor(
+            self.actor, data.validated_data["organization"], minimum=Role.ISSUER
+        )
+        upload = data.validated_data["file"]
+        if upload.size > batches.MAX_CSV_BYTES:
+            return Response(
+                {
+                    "error": {
+                        "code": "file_too_large",
+                        "message": "The file is larger than 10 MB.",
+                        "fields": {"file": ["The file is larger than 10 MB."]},
+                    }
+                },
+                status=400,
+            )
+        batch, _created = batches.batch_start(
+            actor=self.actor, organization=organization, data=upload.read(), file_name=upload.name or ""
+        )
+        batch.refresh_from_db()
+        return Response(
+            batch_serializers.IssuanceBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED
+        )

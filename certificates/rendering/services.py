@@ -1,0 +1,62 @@
+"""Rendering writes: a certificate's PNG and PDF files and the perceptual hash stored with them."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from certificates.models import Certificate
+from certificates.rendering.render import RenderInput, perceptual_hash, render_pdf, render_png
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_render(certificate_id: int) -> None:
+    from certificates.rendering.tasks import render_certificate
+
+    try:
+        render_certificate.delay(certificate_id)
+    except Exception:  # broker down: the files are rendered on first download instead
+        logger.warning("render of certificate %s not enqueued; it renders on first download", certificate_id)
+
+
+def _template_background(certificate: Certificate):
+    template = certificate.template
+    if template is None or not template.background:
+        return None, (template.layout if template else None) or None
+    from PIL import Image
+
+    with template.background.open("rb") as fh:
+        return Image.open(fh).convert("RGB"), template.layout or None
+
+
+def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:
+    """Render the PNG and PDF (with the QR) and store them; idempotent unless `force`."""
+    if certificate.rendered_at and not force:
+        return certificate
+    background, layout = _template_background(certificate)
+    inp = RenderInput(
+        organization_name=certificate.organization.name,
+        recipient_name=certificate.recipient_name,
+        title=certificate.title,
+        issue_date=certificate.issue_date,
+        expiry_date=certificate.expiry_date,
+        grade=certificate.grade or None,
+        credential_id=certificate.credential_id,
+        qr_text=certificate.qr_text,
+        background=background,
+        layout=layout,
+    )
+    png = render_png(inp)
+    pdf = render_pdf(inp)
+    certificate.image.save(f"{certificate.credential_id}.png", ContentFile(png), save=False)
+    certificate.pdf.save(f"{certificate.credential_id}.pdf", ContentFile(pdf), save=False)
+    certificate.phash = perceptual_hash(png)
+    certificate.rendered_at = timezone.now()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        image=certificate.image.name,
+        pdf=certificate.pdf.name,
+        phash=certificate.phash,
+        rendered_at=certificate.rendered_at,
+    )
+    return certificate
