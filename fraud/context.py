@@ -131,7 +131,7 @@ def _record(credential_id: str | None) -> RegistryRecord | None:
     if cert is None:
         return None
     if not cert.rendered_at:
-        from certificates.lifecycle.services import certificate_render
+        from certificates.rendering.services import certificate_render
 
         cert = certificate_render(certificate=cert)
     original = None
