@@ -29,6 +29,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from certificates.anchoring.services import anchor_enqueue_if_due
+from certificates.designs.selectors import template_check_usable
 from certificates.errors import CertificateError
 from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
@@ -110,6 +111,7 @@ def batch_start(
         raise CertificateError("Bulk issuance needs the issuer role.", code="permission_denied")
     if len(data) > MAX_CSV_BYTES:
         raise CertificateError("The file is larger than 10 MB.", field="file", code="file_too_large")
+    template_check_usable(organization=organization, template=template)
     _header, rows = read_rows(data)
     digest = hashlib.sha256(data).hexdigest()
     existing = organization.issuance_batches.filter(file_sha256=digest).first()

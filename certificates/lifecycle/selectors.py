@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.lifecycle.detail_shape import ANCHOR_FIELDS, DETAIL_COLUMNS, ORGANIZATION_COLUMNS
 from certificates.models import Certificate
 from certificates.public_status.precompiled import certificate_read, field_sets
 from organizations.access import Actor
@@ -96,16 +97,12 @@ def certificate_search(
     return queryset.filter(condition)
 
 
-# What the JWT detail shows (api/serializers.py CertificateSerializer), read the same way.
+# What the JWT detail shows (detail_shape.DETAIL_SHAPE), read the same way.
 _DETAIL_FIELDS = field_sets(
-    certificate={
-        "id", "organization_id", "credential_id", "external_id", "recipient_name", "recipient_email",
-        "title", "issue_date", "expiry_date", "grade", "metadata", "status", "status_reason",
-        "status_changed_at", "supersedes_id", "content_hash", "anchor_id", "merkle_proof", "created_at",
-    },
-    organization={"id", "name", "slug", "is_active", "is_verified"},
-    anchor={"id", "status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error"},
-)  # fmt: skip
+    certificate=set(DETAIL_COLUMNS),
+    organization=set(ORGANIZATION_COLUMNS),
+    anchor={"id", *ANCHOR_FIELDS},
+)
 
 
 def certificate_detail_get_for_actor(

@@ -3,11 +3,15 @@
 import copy
 
 from rest_framework import serializers
-from rest_framework.fields import DateField, DateTimeField
 
+from certificates.lifecycle.detail_shape import (
+    ANCHOR_FIELDS,
+    DETAIL_FIELDS,
+    detail_representation,
+    image_url,
+    pdf_url,
+)
 from certificates.models import Anchor, Certificate
-
-_DATE_FIELD, _DATETIME_FIELD = DateField(), DateTimeField()  # stateless: shared by every thread
 
 
 class FieldsBuiltOnceMixin:
@@ -27,24 +31,8 @@ class FieldsBuiltOnceMixin:
 class AnchorSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = Anchor
-        fields = ["status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error"]
+        fields = list(ANCHOR_FIELDS)
         read_only_fields = fields
-
-
-def _str(value):
-    return None if value is None else str(value)
-
-
-def _int(value):
-    return None if value is None else int(value)
-
-
-def _date(value):
-    return None if value is None else _DATE_FIELD.to_representation(value)
-
-
-def _datetime(value):
-    return None if value is None else _DATETIME_FIELD.to_representation(value)
 
 
 class CertificateSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
@@ -62,76 +50,19 @@ class CertificateSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = [
-            "credential_id",
-            "organization",
-            "external_id",
-            "recipient_name",
-            "recipient_email",
-            "title",
-            "issue_date",
-            "expiry_date",
-            "grade",
-            "metadata",
-            "status",
-            "status_reason",
-            "status_changed_at",
-            "supersedes",
-            "content_hash",
-            "url",
-            "image_url",
-            "pdf_url",
-            "anchor",
-            "merkle_proof",
-            "created_at",
-        ]
+        fields = DETAIL_FIELDS
         read_only_fields = fields
 
     def to_representation(self, instance):
-        """What the fields above produce, built directly: DRF's generic field loop was a fifth of
-        the JWT detail's server CPU. tests/certificates/test_api.py pins the two to each other."""
-        c = instance
-        anchor = c.anchor
-        supersedes = c.supersedes
-        return {
-            "credential_id": _str(c.credential_id),
-            "organization": _str(c.organization.slug),
-            "external_id": _str(c.external_id),
-            "recipient_name": _str(c.recipient_name),
-            "recipient_email": _str(c.recipient_email),
-            "title": _str(c.title),
-            "issue_date": _date(c.issue_date),
-            "expiry_date": _date(c.expiry_date),
-            "grade": _str(c.grade),
-            "metadata": c.metadata,
-            "status": _str(c.effective_status),
-            "status_reason": _str(c.status_reason),
-            "status_changed_at": _datetime(c.status_changed_at),
-            "supersedes": None if supersedes is None else _str(supersedes.credential_id),
-            "content_hash": _str(c.content_hash),
-            "url": _str(c.public_url),
-            "image_url": self.get_image_url(c),
-            "pdf_url": self.get_pdf_url(c),
-            "anchor": None
-            if anchor is None
-            else {
-                "status": _str(anchor.status),
-                "merkle_root": _str(anchor.merkle_root),
-                "chain_id": _int(anchor.chain_id),
-                "tx_hash": _str(anchor.tx_hash),
-                "block_number": _int(anchor.block_number),
-                "confirmations": _int(anchor.confirmations),
-                "error": _str(anchor.error),
-            },
-            "merkle_proof": c.merkle_proof,
-            "created_at": _datetime(c.created_at),
-        }
+        """What the fields above produce, built directly from DETAIL_SHAPE: DRF's generic field loop
+        was a fifth of the JWT detail's server CPU. tests/certificates/test_api.py pins the two."""
+        return detail_representation(instance)
 
     def get_image_url(self, obj) -> str:
-        return f"/api/v1/certificates/{obj.credential_id}/image/"
+        return image_url(obj)
 
     def get_pdf_url(self, obj) -> str:
-        return f"/api/v1/certificates/{obj.credential_id}/pdf/"
+        return pdf_url(obj)
 
 
 class CertificateIssueSerializer(serializers.Serializer):

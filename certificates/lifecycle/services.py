@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates.anchoring.services import anchor_enqueue_if_due
+from certificates.designs.selectors import template_check_usable
 from certificates.errors import CertificateError
 from certificates.lifecycle import policy
 from certificates.lifecycle.credential_ids import new_credential_id
@@ -138,7 +139,7 @@ def certificate_issue(
         existing = organization.certificates.filter(external_id=external_id).first()
         if existing is not None:
             return existing
-    _check_template(organization, template)
+    template_check_usable(organization=organization, template=template)
     certificate = build_certificate(
         organization=organization,
         key=signing_key_current(organization=organization),
@@ -170,11 +171,6 @@ def certificate_issue(
     transaction.on_commit(lambda: enqueue_render(certificate.pk))
     transaction.on_commit(anchor_enqueue_if_due)
     return certificate
-
-
-def _check_template(organization: Organization, template: CertificateTemplate | None) -> None:
-    if template is not None and template.organization_id not in (None, organization.pk):
-        raise CertificateError("No such template.", field="template")
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
