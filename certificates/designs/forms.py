@@ -4,7 +4,7 @@ import json
 
 from django import forms
 
-from certificates.rendering.render import DEFAULT_LAYOUT
+from certificates.rendering.layout import DEFAULT_LAYOUT
 
 
 def layout_example() -> str:

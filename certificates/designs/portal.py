@@ -23,14 +23,9 @@ from certificates.designs import services as template_services
 from certificates.lifecycle import forms
 from certificates.lifecycle.portal import usable_templates
 from certificates.models import CertificateTemplate
-from certificates.rendering.render import (
-    DEFAULT_LAYOUT,
-    LayoutError,
-    RenderInput,
-    font_path,
-    layout_schema_errors,
-    render_image,
-)
+from certificates.rendering.fonts import font_path
+from certificates.rendering.layout import DEFAULT_LAYOUT, LayoutError, layout_schema_errors
+from certificates.rendering.render import RenderInput, render_image
 from core.errors import DomainError
 from core.portal import apply_domain_error, portal_view
 from organizations.roles import Role

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from certificates.models import CertificateTemplate
-from certificates.rendering.render import layout_schema_errors
+from certificates.rendering.layout import layout_schema_errors
 
 
 class TemplateSerializer(serializers.ModelSerializer):

@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
-from certificates.rendering.render import layout_schema_errors
+from certificates.rendering.layout import layout_schema_errors
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization

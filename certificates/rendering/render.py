@@ -16,27 +16,20 @@ the text stays selectable and sharp. Fonts are looked up at run time (DejaVu, Li
 fonts, then ``fc-match``), falling back to Pillow's and reportlab's built-in fonts.
 """
 
-import copy
 import datetime as dt
-import functools
 import io
-import math
-import os
-import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.lifecycle.hashing import normalize_text
+from certificates.rendering.background import draw_background, rgb
+from certificates.rendering.fonts import pdf_font, pil_font
+from certificates.rendering.layout import STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
 
@@ -46,314 +39,13 @@ PRODUCER = "CertVerify"
 # about a second per page for the background image.
 rl_config.useA85 = 0
 
-DEFAULT_LAYOUT: dict = {
-    "version": 1,
-    "canvas": {"width": 2000, "height": 1414},
-    "colors": {"paper": "#fbf8f0", "primary": "#1f3a5f", "accent": "#b08a3e"},
-    "date_format": "iso",
-    "elements": {
-        "org_name": {"x": 1000, "y": 240, "font": "serif-bold", "size": 50, "color": "#1f3a5f", "align": "center", "max_width": 1400},
-        "heading": {"x": 1000, "y": 365, "font": "serif-bold", "size": 96, "color": "#1f3a5f", "align": "center", "max_width": 1500, "text": "Certificate of Completion"},
-        "preamble": {"x": 1000, "y": 462, "font": "serif-italic", "size": 40, "color": "#3a3a3a", "align": "center", "text": "This is to certify that"},
-        "recipient_name": {"x": 1000, "y": 590, "font": "serif-bold", "size": 100, "color": "#141414", "align": "center", "max_width": 1400, "underline": True},
-        "body": {"x": 1000, "y": 700, "font": "serif-italic", "size": 40, "color": "#3a3a3a", "align": "center", "text": "has successfully completed"},
-        "title": {"x": 1000, "y": 795, "font": "serif-bold", "size": 64, "color": "#1f3a5f", "align": "center", "max_width": 1400},
-        "grade": {"x": 1000, "y": 875, "font": "serif", "size": 40, "color": "#262626", "align": "center", "label": "Grade: "},
-        "issue_date": {"x": 210, "y": 990, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Issued: "},
-        "expiry_date": {"x": 210, "y": 1042, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Valid until: "},
-        "signature": {"x": 210, "y": 1150, "width": 440, "color": "#262626", "label": "Authorized signature"},
-        "seal": {"x": 1000, "y": 1030, "size": 220},
-        "credential_id": {"x": 1000, "y": 1254, "font": "mono-bold", "size": 32, "color": "#141414", "align": "center", "label": "Credential ID: "},
-        "qr": {"x": 1472, "y": 832, "size": 392, "caption": "Scan to verify"},
-    },
-}  # fmt: skip
 
-# Fields printed from the certificate; the verification pipeline reads these, so they cannot be hidden.
-REQUIRED_ELEMENTS = ("recipient_name", "title", "issue_date", "credential_id", "qr")
-_VALUE_ELEMENTS = (
-    "org_name",
-    "recipient_name",
-    "title",
-    "issue_date",
-    "expiry_date",
-    "grade",
-    "credential_id",
-)
-_STATIC_ELEMENTS = ("heading", "preamble", "body")
-_TEXT_KEYS = {"x", "y", "font", "size", "color", "align", "max_width", "underline", "visible"}
-_ELEMENT_KEYS = {
-    **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
-    **{name: _TEXT_KEYS | {"text"} for name in _STATIC_ELEMENTS},
-    "qr": {"x", "y", "size", "caption"},
-    "signature": {"x", "y", "width", "color", "label", "visible"},
-    "seal": {"x", "y", "size", "visible"},
-}
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _MONTHS = "January February March April May June July August September October November December".split()
 
 # --- fonts ------------------------------------------------------------------------------------------
 
-FONT_CANDIDATES = {
-    "serif": ["DejaVuSerif.ttf", "LiberationSerif-Regular.ttf", "NotoSerif-Regular.ttf", "FreeSerif.ttf"],
-    "serif-bold": ["DejaVuSerif-Bold.ttf", "LiberationSerif-Bold.ttf", "NotoSerif-Bold.ttf", "FreeSerifBold.ttf"],
-    "serif-italic": ["DejaVuSerif-Italic.ttf", "LiberationSerif-Italic.ttf", "NotoSerif-Italic.ttf", "FreeSerifItalic.ttf", "DejaVuSerifCondensed-Italic.ttf"],
-    "sans": ["DejaVuSans.ttf", "LiberationSans-Regular.ttf", "NotoSans-Regular.ttf", "FreeSans.ttf"],
-    "sans-bold": ["DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "NotoSans-Bold.ttf", "FreeSansBold.ttf"],
-    "mono": ["DejaVuSansMono.ttf", "LiberationMono-Regular.ttf", "NotoSansMono-Regular.ttf", "FreeMono.ttf"],
-    "mono-bold": ["DejaVuSansMono-Bold.ttf", "LiberationMono-Bold.ttf", "NotoSansMono-Bold.ttf", "FreeMonoBold.ttf"],
-}  # fmt: skip
-_FC_PATTERNS = {
-    "serif": "serif",
-    "serif-bold": "serif:bold",
-    "serif-italic": "serif:italic",
-    "sans": "sans-serif",
-    "sans-bold": "sans-serif:bold",
-    "mono": "monospace",
-    "mono-bold": "monospace:bold",
-}
-# reportlab's built-in PDF fonts, used only when no TrueType font is installed at all.
-_PDF_BUILTIN = {
-    "serif": "Times-Roman",
-    "serif-bold": "Times-Bold",
-    "serif-italic": "Times-Italic",
-    "sans": "Helvetica",
-    "sans-bold": "Helvetica-Bold",
-    "mono": "Courier",
-    "mono-bold": "Courier-Bold",
-}
-FONT_DIRS = [
-    *filter(None, os.environ.get("CERTVERIFY_FONT_DIRS", "").split(os.pathsep)),
-    "/usr/share/fonts",
-    "/usr/local/share/fonts",
-    os.path.expanduser("~/.local/share/fonts"),
-    os.path.expanduser("~/.fonts"),
-    "/Library/Fonts",
-    "/System/Library/Fonts",
-    "C:\\Windows\\Fonts",
-]
-
-
-@functools.cache
-def _installed_fonts() -> dict[str, str]:
-    """File name -> path of every TrueType font under FONT_DIRS (the first one found wins)."""
-    found: dict[str, str] = {}
-    for root_dir in FONT_DIRS:
-        for root, _dirs, files in os.walk(root_dir):
-            for name in files:
-                if name.lower().endswith((".ttf", ".otf")):
-                    found.setdefault(name, os.path.join(root, name))
-    return found
-
-
-def _fc_match(family: str) -> str | None:
-    if not shutil.which("fc-match"):
-        return None
-    try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{file}", _FC_PATTERNS[family]], capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out if out.lower().endswith((".ttf", ".otf")) and os.path.isfile(out) else None
-
-
-@functools.cache
-def font_path(family: str) -> str | None:
-    """The TrueType file for a layout font family, or None when only built-in fonts are available."""
-    installed = _installed_fonts()
-    for name in FONT_CANDIDATES[family]:
-        if name in installed:
-            return installed[name]
-    return _fc_match(family)
-
-
-@functools.cache
-def _pil_font(family: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = font_path(family)
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-
-
-@functools.cache
-def _pdf_font(family: str) -> str:
-    path = font_path(family)
-    if not path or not path.lower().endswith(".ttf"):
-        return _PDF_BUILTIN[family]
-    name = f"CertVerify-{family}"
-    pdfmetrics.registerFont(TTFont(name, path))
-    return name
-
 
 # --- layout -----------------------------------------------------------------------------------------
-
-
-class LayoutError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
-
-
-def resolve_layout(layout: dict | None) -> dict:
-    """DEFAULT_LAYOUT with ``layout`` merged over it element by element; raises LayoutError if invalid."""
-    errors = layout_schema_errors(layout or {})
-    if errors:
-        raise LayoutError(errors)
-    return _merge(layout or {})
-
-
-def _merge(layout: dict) -> dict:
-    merged = copy.deepcopy(DEFAULT_LAYOUT)
-    for key in ("canvas", "colors"):
-        merged[key].update(layout.get(key) or {})
-    merged["date_format"] = layout.get("date_format", merged["date_format"])
-    for name, element in (layout.get("elements") or {}).items():
-        merged["elements"][name].update(element)
-    return merged
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _range_error(path: str, value, low: float, high: float) -> str | None:
-    if not _is_number(value):
-        return f"{path}: must be a number"
-    if not low <= value <= high:
-        return f"{path}: must be between {low:g} and {high:g}"
-    return None
-
-
-def _color_error(path: str, value) -> str | None:
-    if isinstance(value, str) and _HEX_COLOR.match(value):
-        return None
-    return f"{path}: must be a colour like #1f3a5f"
-
-
-def _section(layout: dict, key: str) -> dict:
-    value = layout.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _top_level_errors(layout: dict) -> list[str]:
-    errors = [f"{key}: unknown setting" for key in layout if key not in DEFAULT_LAYOUT]
-    errors += [
-        f"{key}: must be an object"
-        for key in ("canvas", "colors", "elements")
-        if key in layout and not isinstance(layout[key], dict)
-    ]
-    errors += [
-        f"canvas.{key}: unknown setting"
-        for key in _section(layout, "canvas")
-        if key not in ("width", "height")
-    ]
-    for key, value in _section(layout, "colors").items():
-        known = key in DEFAULT_LAYOUT["colors"]
-        errors.append(_color_error(f"colors.{key}", value) if known else f"colors.{key}: unknown colour")
-    if layout.get("date_format", "iso") not in ("iso", "long"):
-        errors.append("date_format: must be 'iso' or 'long'")
-    if layout.get("version", 1) != 1:
-        errors.append("version: must be 1")
-    return [error for error in errors if error]
-
-
-def _element_shape_errors(elements: dict) -> list[str]:
-    errors = []
-    for name, element in elements.items():
-        if name not in _ELEMENT_KEYS:
-            errors.append(f"elements.{name}: unknown element (known: {', '.join(sorted(_ELEMENT_KEYS))})")
-        elif not isinstance(element, dict):
-            errors.append(f"elements.{name}: must be an object")
-        else:
-            errors += [
-                f"elements.{name}.{key}: unknown setting" for key in element if key not in _ELEMENT_KEYS[name]
-            ]
-    return errors
-
-
-def _canvas_errors(width, height) -> list[str]:
-    errors = []
-    for path, value, low in (("canvas.width", width, 800), ("canvas.height", height, 600)):
-        error = _range_error(path, value, low, 6000)
-        if not error and not isinstance(value, int):
-            error = f"{path}: must be a whole number of pixels"
-        errors += [error] if error else []
-    return errors
-
-
-def _qr_size_errors(path: str, element: dict, width: float, height: float) -> list[str | None]:
-    error = _range_error(f"{path}.size", element["size"], 150, min(width, height) / 2)
-    if error:
-        return [error]
-    if element["x"] + element["size"] > width or element["y"] + element["size"] > height:
-        return [f"{path}: the QR code must lie entirely inside the canvas"]
-    return []
-
-
-def _text_style_errors(path: str, element: dict, width: float) -> list[str | None]:
-    errors = [_range_error(f"{path}.size", element["size"], 12, 300)]
-    if "max_width" in element:
-        errors.append(_range_error(f"{path}.max_width", element["max_width"], 50, width))
-    if element.get("font") not in FONT_CANDIDATES:
-        errors.append(f"{path}.font: must be one of {', '.join(FONT_CANDIDATES)}")
-    if element.get("align") not in ("left", "center", "right"):
-        errors.append(f"{path}.align: must be left, center or right")
-    return errors
-
-
-def _size_errors(name: str, element: dict, width: float, height: float) -> list[str | None]:
-    path = f"elements.{name}"
-    if name == "qr":
-        return _qr_size_errors(path, element, width, height)
-    if name == "seal":
-        return [_range_error(f"{path}.size", element["size"], 60, min(width, height) / 2)]
-    if name == "signature":
-        return [_range_error(f"{path}.width", element["width"], 50, width)]
-    return _text_style_errors(path, element, width)
-
-
-def _attribute_errors(name: str, element: dict) -> list[str | None]:
-    path = f"elements.{name}"
-    errors = [_color_error(f"{path}.color", element["color"]) if "color" in element else None]
-    errors += [
-        f"{path}.{key}: must be text of at most 120 characters"
-        for key in ("text", "label", "caption")
-        if key in element and not (isinstance(element[key], str) and len(element[key]) <= 120)
-    ]
-    errors += [
-        f"{path}.{key}: must be true or false"
-        for key in ("visible", "underline")
-        if key in element and not isinstance(element[key], bool)
-    ]
-    if name in REQUIRED_ELEMENTS and element.get("visible") is False:
-        errors.append(f"{path}.visible: this element is needed for verification and cannot be hidden")
-    return errors
-
-
-def _element_errors(name: str, element: dict, width: float, height: float) -> list[str]:
-    path = f"elements.{name}"
-    position = [
-        _range_error(f"{path}.x", element["x"], 0, width),
-        _range_error(f"{path}.y", element["y"], 0, height),
-    ]
-    # Sizes are only checked against the canvas once the position is a sane number.
-    sizes = [] if any(position) else _size_errors(name, element, width, height)
-    return [error for error in position + sizes + _attribute_errors(name, element) if error]
-
-
-def layout_schema_errors(layout) -> list[str]:
-    """Human-readable problems of an uploaded layout ("elements.qr.x: must be between 0 and 2000")."""
-    if not isinstance(layout, dict):
-        return ["layout: must be an object"]
-    errors = _top_level_errors(layout) + _element_shape_errors(_section(layout, "elements"))
-    if errors:
-        return errors
-    merged = _merge(layout)
-    width, height = merged["canvas"]["width"], merged["canvas"]["height"]
-    errors = _canvas_errors(width, height)
-    if errors:
-        return errors
-    for name, element in merged["elements"].items():
-        errors += _element_errors(name, element, width, height)
-    return errors
 
 
 # --- input and plan ---------------------------------------------------------------------------------
@@ -426,7 +118,7 @@ def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]
 
 
 def _text_width(text: str, family: str, size: int) -> float:
-    return _pil_font(family, size).getlength(text)
+    return pil_font(family, size).getlength(text)
 
 
 def _wrap_in_two(text: str, family: str, size: int) -> list[str]:
@@ -517,7 +209,7 @@ def _plan(inp: RenderInput, layout: dict) -> list:
             ops += _qr_ops(element, inp.qr_text)
         elif name == "signature":
             ops += _signature_ops(element)
-        elif name in _STATIC_ELEMENTS:
+        elif name in STATIC_ELEMENTS:
             ops += (
                 _text_ops(normalize_text(element["text"]), element) if element.get("text", "").strip() else []
             )
@@ -527,159 +219,6 @@ def _plan(inp: RenderInput, layout: dict) -> list:
 
 
 # --- background -------------------------------------------------------------------------------------
-
-_SUPERSAMPLE = 2  # lines are drawn at twice the size and scaled down: Pillow's lines are not anti-aliased
-_SUPERSAMPLE_MAX_PIXELS = 6_000_000  # above this, memory matters more than smooth lines
-_SEAL_TEXT = "VERIFIED CREDENTIAL \u2022 CERTVERIFY \u2022 "
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-def _mix(a: str, b: str, t: float) -> tuple[int, int, int]:
-    """``a`` moved a fraction ``t`` towards ``b``."""
-    return tuple(round(x + (y - x) * t) for x, y in zip(_rgb(a), _rgb(b), strict=True))
-
-
-def _paper(width: int, height: int, paper: str) -> Image.Image:
-    """The paper colour, a little darker towards the edges like a vignette."""
-    # Computed on a coarse grid and scaled up: the gradient is smooth, and a full-size float grid
-    # would cost hundreds of MiB in a worker.
-    small_w, small_h = max(2, width // 16), max(2, height // 16)
-    yy, xx = np.mgrid[0:small_h, 0:small_w].astype(np.float32)
-    distance = ((xx / small_w - 0.5) ** 2 + (yy / small_h - 0.5) ** 2) * 2  # 0 centre .. 1 corners
-    edge = np.array(_mix(paper, "#8a7550", 0.10), dtype=np.float32)
-    centre = np.array(_rgb(paper), dtype=np.float32)
-    pixels = centre + (edge - centre) * (distance[..., None] ** 1.5)
-    small = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
-    return small.resize((width, height), Image.Resampling.BICUBIC)
-
-
-def _rosette(
-    draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float, color, width: int, petals=12, copies=8
-):
-    """A guilloche rosette: rotated copies of a petalled closed curve."""
-    for copy_index in range(copies):
-        phase = copy_index * 2 * math.pi / (copies * petals)
-        points = []
-        for step in range(721):
-            theta = step * 2 * math.pi / 720
-            r = radius * (0.62 + 0.38 * abs(math.sin(petals / 2 * (theta + phase))))
-            points.append((cx + r * math.cos(theta), cy + r * math.sin(theta)))
-        draw.line(points, fill=color, width=width, joint="curve")
-
-
-def _wave_band(draw: ImageDraw.ImageDraw, start, end, offset: float, amplitude: float, color, width: int):
-    """Three interlaced sine waves between two points: the engraved-looking border band."""
-    (x1, y1), (x2, y2) = start, end
-    length = math.hypot(x2 - x1, y2 - y1)
-    ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    nx, ny = -uy, ux
-    period = 22 * amplitude
-    for phase in (0, 2 * math.pi / 3, 4 * math.pi / 3):
-        points = []
-        for step in range(int(length // 3) + 1):
-            t = step * 3
-            o = offset + amplitude * math.sin(2 * math.pi * t / period + phase)
-            points.append((x1 + ux * t + nx * o, y1 + uy * t + ny * o))
-        draw.line(points, fill=color, width=width, joint="curve")
-
-
-def _frame(draw: ImageDraw.ImageDraw, w: int, h: int, s: int, colors: dict):
-    primary, accent, paper = colors["primary"], colors["accent"], colors["paper"]
-    draw.rectangle([36 * s, 36 * s, w - 36 * s, h - 36 * s], outline=primary, width=12 * s)
-    draw.rectangle([52 * s, 52 * s, w - 52 * s, h - 52 * s], outline=primary, width=2 * s)
-    band = _mix(accent, paper, 0.25)
-    corners = [(80 * s, 80 * s), (w - 80 * s, 80 * s), (w - 80 * s, h - 80 * s), (80 * s, h - 80 * s)]
-    for i, start in enumerate(corners):  # clockwise, so the wave's normal points inwards on every side
-        _wave_band(draw, start, corners[(i + 1) % 4], 0, 12 * s, band, 2 * s)
-    draw.rectangle([104 * s, 104 * s, w - 104 * s, h - 104 * s], outline=accent, width=3 * s)
-    for cx, cy in corners:  # corner ornaments hide where the four wave bands meet
-        diamond = [(cx, cy - 34 * s), (cx + 34 * s, cy), (cx, cy + 34 * s), (cx - 34 * s, cy)]
-        draw.polygon(diamond, fill=paper, outline=accent, width=3 * s)
-        _rosette(draw, cx, cy, 22 * s, accent, s, petals=8, copies=3)
-        draw.ellipse([cx - 6 * s, cy - 6 * s, cx + 6 * s, cy + 6 * s], fill=primary)
-
-
-def _ring_text(image: Image.Image, text: str, cx: float, cy: float, radius: float, size: int, color):
-    """Letters set upright around a circle, clockwise from the top."""
-    font = _pil_font("sans-bold", size)
-    step = 2 * math.pi / len(text)
-    for i, char in enumerate(text):
-        angle = -math.pi / 2 + i * step
-        glyph = Image.new("L", (size * 2, size * 2), 0)
-        ImageDraw.Draw(glyph).text((size, size), char, font=font, fill=255, anchor="mm")
-        glyph = glyph.rotate(-math.degrees(angle + math.pi / 2), resample=Image.Resampling.BICUBIC)
-        x, y = cx + radius * math.cos(angle) - size, cy + radius * math.sin(angle) - size
-        image.paste(Image.new("RGB", glyph.size, color), (round(x), round(y)), glyph)
-
-
-def _star(cx: float, cy: float, outer: float, inner: float, points: int = 5) -> list[tuple[float, float]]:
-    return [
-        (cx + (outer if k % 2 == 0 else inner) * math.cos(-math.pi / 2 + k * math.pi / points),
-         cy + (outer if k % 2 == 0 else inner) * math.sin(-math.pi / 2 + k * math.pi / points))
-        for k in range(points * 2)
-    ]  # fmt: skip
-
-
-def _seal(image: Image.Image, cx: float, cy: float, size: float, colors: dict):
-    """A gold rosette seal with two ribbon tails."""
-    draw = ImageDraw.Draw(image)
-    r = size / 2
-    primary, accent, paper = colors["primary"], colors["accent"], colors["paper"]
-    for side in (-1, 1):  # ribbon tails, drawn first so the seal covers their tops
-        x0, x1 = cx + side * r * 0.15, cx + side * r * 0.75
-        draw.polygon(
-            [(x0, cy), (x0 + side * r * 0.35, cy), (x1, cy + r * 1.35), (x1 - side * r * 0.2, cy + r * 1.18), (x1 - side * r * 0.45, cy + r * 1.4)],
-            fill=primary,
-        )  # fmt: skip
-    scallops = [
-        (cx + r * (0.93 + 0.07 * math.cos(40 * t)) * math.cos(t), cy + r * (0.93 + 0.07 * math.cos(40 * t)) * math.sin(t))
-        for t in (k * 2 * math.pi / 720 for k in range(720))
-    ]  # fmt: skip
-    draw.polygon(scallops, fill=accent)
-    dark = _mix(accent, "#000000", 0.3)
-    draw.ellipse(
-        [cx - r * 0.8, cy - r * 0.8, cx + r * 0.8, cy + r * 0.8], outline=paper, width=max(2, round(r * 0.02))
-    )
-    draw.ellipse(
-        [cx - r * 0.56, cy - r * 0.56, cx + r * 0.56, cy + r * 0.56],
-        fill=dark,
-        outline=paper,
-        width=max(2, round(r * 0.02)),
-    )
-    _rosette(draw, cx, cy, r * 0.5, _mix(accent, "#000000", 0.15), max(1, round(r * 0.008)), petals=10)
-    draw.polygon(_star(cx, cy, r * 0.28, r * 0.11), fill=paper)
-    _ring_text(image, _SEAL_TEXT, cx, cy, r * 0.68, max(8, round(r * 0.13)), paper)
-
-
-@functools.lru_cache(maxsize=8)
-def _procedural_background(width: int, height: int, colors: tuple, seal: tuple | None) -> Image.Image:
-    """Paper, engraved border, a faint central rosette and the seal. Cached: it depends only on the layout."""
-    s = _SUPERSAMPLE if width * height <= _SUPERSAMPLE_MAX_PIXELS else 1
-    palette = dict(colors)
-    image = _paper(width * s, height * s, palette["paper"])
-    draw = ImageDraw.Draw(image)
-    watermark = _mix(palette["paper"], palette["accent"], 0.22)  # faint enough to keep text OCR-clean
-    _rosette(draw, width * s / 2, height * s * 0.47, min(width, height) * s * 0.33, watermark, s, petals=16)
-    _frame(draw, width * s, height * s, s, palette)
-    if seal:
-        _seal(image, seal[0] * s, seal[1] * s, seal[2] * s, palette)
-    return image.resize((width, height), Image.Resampling.LANCZOS)
-
-
-def _background(inp: RenderInput, layout: dict) -> Image.Image:
-    width, height = layout["canvas"]["width"], layout["canvas"]["height"]
-    if inp.background is not None:
-        background = ImageOps.exif_transpose(inp.background).convert("RGBA")
-        paper = Image.new("RGBA", background.size, layout["colors"]["paper"])
-        flat = Image.alpha_composite(paper, background).convert("RGB")  # transparent areas become paper
-        return ImageOps.fit(flat, (width, height), Image.Resampling.LANCZOS)
-    seal = layout["elements"]["seal"]
-    seal_key = None if seal.get("visible") is False else (seal["x"], seal["y"], seal["size"])
-    colors = tuple(sorted(layout["colors"].items()))
-    return _procedural_background(width, height, colors, seal_key).copy()
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -691,7 +230,7 @@ def _paint_image(image: Image.Image, ops: list) -> None:
     draw = ImageDraw.Draw(image)
     for op in ops:
         if isinstance(op, TextOp):
-            font = _pil_font(op.family, op.size)
+            font = pil_font(op.family, op.size)
             draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
         elif isinstance(op, LineOp):
             draw.line([(op.x1, op.y1), (op.x2, op.y2)], fill=op.color, width=round(op.width))
@@ -702,7 +241,7 @@ def _paint_image(image: Image.Image, ops: list) -> None:
 def render_image(inp: RenderInput) -> Image.Image:
     """The certificate as an RGB image at the layout's canvas size."""
     layout = resolve_layout(inp.layout)
-    image = _background(inp, layout)
+    image = draw_background(inp, layout)
     _paint_image(image, _plan(inp, layout))
     return image
 
@@ -730,10 +269,10 @@ class _PdfPainter:
         for op in ops:
             text = self.pdf.beginText()
             text.setTextRenderMode(3)
-            text.setFont(_pdf_font(op.family), op.size * self.scale)
+            text.setFont(pdf_font(op.family), op.size * self.scale)
             x, y = self.point(op.x, op.y)
             if op.align != "left":
-                width = self.pdf.stringWidth(op.text, _pdf_font(op.family), op.size * self.scale)
+                width = self.pdf.stringWidth(op.text, pdf_font(op.family), op.size * self.scale)
                 x -= width / 2 if op.align == "center" else width
             text.setTextOrigin(x, y)
             text.textOut(op.text)
@@ -758,7 +297,7 @@ def render_pdf(inp: RenderInput) -> bytes:
     pdf.setSubject(f"Credential {inp.credential_id}")
     painter = _PdfPainter(pdf, width, height)
     page_width, page_height = landscape(A4)
-    pdf.setFillColorRGB(*(c / 255 for c in _rgb(layout["colors"]["paper"])))
+    pdf.setFillColorRGB(*(c / 255 for c in rgb(layout["colors"]["paper"])))
     pdf.rect(0, 0, page_width, page_height, stroke=0, fill=1)  # letterbox for canvases that are not A4-shaped
     left, bottom = painter.point(0, height)
     image = render_image(inp)

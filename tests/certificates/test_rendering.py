@@ -7,16 +7,10 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from certificates.rendering import render as rendering
-from certificates.rendering.render import (
-    DEFAULT_LAYOUT,
-    LayoutError,
-    RenderInput,
-    layout_schema_errors,
-    perceptual_hash,
-    render_pdf,
-    render_png,
-)
+from certificates.rendering import fonts
+from certificates.rendering import layout as layout_module
+from certificates.rendering.layout import DEFAULT_LAYOUT, LayoutError, layout_schema_errors
+from certificates.rendering.render import RenderInput, perceptual_hash, render_pdf, render_png
 
 QR_TEXT = "https://certverify.example.com/verify/CV-7KQ2-M9XD-4HPA-T3BN-G/?p=" + "A" * 380 + "." + "B" * 103
 
@@ -162,7 +156,8 @@ def test_uploaded_layout_overrides_only_what_it_names():
     image = Image.open(io.BytesIO(render_png(_input(layout=layout))))
     assert image.getpixel((102, 102)) == (255, 255, 255)  # the QR's white quiet zone moved there
     assert (
-        rendering.resolve_layout(layout)["elements"]["qr"]["size"] == DEFAULT_LAYOUT["elements"]["qr"]["size"]
+        layout_module.resolve_layout(layout)["elements"]["qr"]["size"]
+        == DEFAULT_LAYOUT["elements"]["qr"]["size"]
     )
 
 
@@ -222,23 +217,23 @@ def test_optional_elements_can_be_hidden():
 
 @pytest.fixture
 def no_installed_fonts(monkeypatch):
-    caches = (rendering._installed_fonts, rendering.font_path, rendering._pil_font, rendering._pdf_font)
+    caches = (fonts._installed_fonts, fonts.font_path, fonts.pil_font, fonts.pdf_font)
     for cache in caches:
         cache.cache_clear()
-    monkeypatch.setattr(rendering, "FONT_DIRS", [])
-    monkeypatch.setattr(rendering, "_fc_match", lambda family: None)
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])
+    monkeypatch.setattr(fonts, "_fc_match", lambda family: None)
     yield
     for cache in caches:
         cache.cache_clear()
 
 
 def test_fonts_are_found_at_run_time():
-    path = rendering.font_path("serif-bold")
+    path = fonts.font_path("serif-bold")
     assert path is not None and path.endswith((".ttf", ".otf"))
 
 
 def test_rendering_falls_back_to_built_in_fonts_when_none_are_installed(no_installed_fonts):
-    assert rendering.font_path("serif") is None
+    assert fonts.font_path("serif") is None
     assert Image.open(io.BytesIO(render_png(_input()))).size == (2000, 1414)
     assert "Maria Garcia" in _pdf_text(render_pdf(_input()))
 

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from certificates.anchoring.tasks import anchor_pending_certificates, confirm_anchors
 from certificates.batches import services as batches
 from certificates.models import Certificate, IssuanceBatch
-from certificates.rendering.render import font_path
+from certificates.rendering.fonts import font_path
 from organizations.roles import Role
 from verification.models import VerificationRequest
 

@@ -41,7 +41,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from certificates.lifecycle.credential_ids import ALPHABET, check_symbol
 from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from certificates.models import Certificate
-from certificates.rendering.render import DEFAULT_LAYOUT, RenderInput, font_path, render_image
+from certificates.rendering.fonts import font_path
+from certificates.rendering.layout import DEFAULT_LAYOUT
+from certificates.rendering.render import RenderInput, render_image
 from certificates.rendering.services import certificate_render
 from certificates.signing.keys import build_qr_text, key_id_for
 from core.crypto import encrypt_bytes

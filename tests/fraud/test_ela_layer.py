@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from certificates.rendering.render import DEFAULT_LAYOUT, RenderInput, render_image, render_pdf, render_png
+from certificates.rendering.layout import DEFAULT_LAYOUT
+from certificates.rendering.render import RenderInput, render_image, render_pdf, render_png
 from fraud.jpeg_ghosts import estimate_quality, ijg_table
 from fraud.layers.base import LayerContext, Upload
 from fraud.layers.ela import ErrorLevelLayer

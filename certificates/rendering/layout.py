@@ -1,0 +1,235 @@
+"""Certificate layouts: the standard design, merging an uploaded partial layout over it, and
+explaining field by field what is wrong with one.
+
+Coordinates are canvas pixels, origin top left; a text element's y is its baseline."""
+
+import copy
+import math
+import re
+
+from certificates.rendering.fonts import FONT_CANDIDATES
+
+DEFAULT_LAYOUT: dict = {
+    "version": 1,
+    "canvas": {"width": 2000, "height": 1414},
+    "colors": {"paper": "#fbf8f0", "primary": "#1f3a5f", "accent": "#b08a3e"},
+    "date_format": "iso",
+    "elements": {
+        "org_name": {"x": 1000, "y": 240, "font": "serif-bold", "size": 50, "color": "#1f3a5f", "align": "center", "max_width": 1400},
+        "heading": {"x": 1000, "y": 365, "font": "serif-bold", "size": 96, "color": "#1f3a5f", "align": "center", "max_width": 1500, "text": "Certificate of Completion"},
+        "preamble": {"x": 1000, "y": 462, "font": "serif-italic", "size": 40, "color": "#3a3a3a", "align": "center", "text": "This is to certify that"},
+        "recipient_name": {"x": 1000, "y": 590, "font": "serif-bold", "size": 100, "color": "#141414", "align": "center", "max_width": 1400, "underline": True},
+        "body": {"x": 1000, "y": 700, "font": "serif-italic", "size": 40, "color": "#3a3a3a", "align": "center", "text": "has successfully completed"},
+        "title": {"x": 1000, "y": 795, "font": "serif-bold", "size": 64, "color": "#1f3a5f", "align": "center", "max_width": 1400},
+        "grade": {"x": 1000, "y": 875, "font": "serif", "size": 40, "color": "#262626", "align": "center", "label": "Grade: "},
+        "issue_date": {"x": 210, "y": 990, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Issued: "},
+        "expiry_date": {"x": 210, "y": 1042, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Valid until: "},
+        "signature": {"x": 210, "y": 1150, "width": 440, "color": "#262626", "label": "Authorized signature"},
+        "seal": {"x": 1000, "y": 1030, "size": 220},
+        "credential_id": {"x": 1000, "y": 1254, "font": "mono-bold", "size": 32, "color": "#141414", "align": "center", "label": "Credential ID: "},
+        "qr": {"x": 1472, "y": 832, "size": 392, "caption": "Scan to verify"},
+    },
+}  # fmt: skip
+
+
+# Fields printed from the certificate; the verification pipeline reads these, so they cannot be hidden.
+REQUIRED_ELEMENTS = ("recipient_name", "title", "issue_date", "credential_id", "qr")
+
+
+_VALUE_ELEMENTS = (
+    "org_name",
+    "recipient_name",
+    "title",
+    "issue_date",
+    "expiry_date",
+    "grade",
+    "credential_id",
+)
+
+
+STATIC_ELEMENTS = ("heading", "preamble", "body")
+
+
+_TEXT_KEYS = {"x", "y", "font", "size", "color", "align", "max_width", "underline", "visible"}
+
+
+_ELEMENT_KEYS = {
+    **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
+    **{name: _TEXT_KEYS | {"text"} for name in STATIC_ELEMENTS},
+    "qr": {"x", "y", "size", "caption"},
+    "signature": {"x", "y", "width", "color", "label", "visible"},
+    "seal": {"x", "y", "size", "visible"},
+}
+
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class LayoutError(ValueError):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def resolve_layout(layout: dict | None) -> dict:
+    """DEFAULT_LAYOUT with ``layout`` merged over it element by element; raises LayoutError if invalid."""
+    errors = layout_schema_errors(layout or {})
+    if errors:
+        raise LayoutError(errors)
+    return _merge(layout or {})
+
+
+def _merge(layout: dict) -> dict:
+    merged = copy.deepcopy(DEFAULT_LAYOUT)
+    for key in ("canvas", "colors"):
+        merged[key].update(layout.get(key) or {})
+    merged["date_format"] = layout.get("date_format", merged["date_format"])
+    for name, element in (layout.get("elements") or {}).items():
+        merged["elements"][name].update(element)
+    return merged
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _range_error(path: str, value, low: float, high: float) -> str | None:
+    if not _is_number(value):
+        return f"{path}: must be a number"
+    if not low <= value <= high:
+        return f"{path}: must be between {low:g} and {high:g}"
+    return None
+
+
+def _color_error(path: str, value) -> str | None:
+    if isinstance(value, str) and _HEX_COLOR.match(value):
+        return None
+    return f"{path}: must be a colour like #1f3a5f"
+
+
+def _section(layout: dict, key: str) -> dict:
+    value = layout.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _top_level_errors(layout: dict) -> list[str]:
+    errors = [f"{key}: unknown setting" for key in layout if key not in DEFAULT_LAYOUT]
+    errors += [
+        f"{key}: must be an object"
+        for key in ("canvas", "colors", "elements")
+        if key in layout and not isinstance(layout[key], dict)
+    ]
+    errors += [
+        f"canvas.{key}: unknown setting"
+        for key in _section(layout, "canvas")
+        if key not in ("width", "height")
+    ]
+    for key, value in _section(layout, "colors").items():
+        known = key in DEFAULT_LAYOUT["colors"]
+        errors.append(_color_error(f"colors.{key}", value) if known else f"colors.{key}: unknown colour")
+    if layout.get("date_format", "iso") not in ("iso", "long"):
+        errors.append("date_format: must be 'iso' or 'long'")
+    if layout.get("version", 1) != 1:
+        errors.append("version: must be 1")
+    return [error for error in errors if error]
+
+
+def _element_shape_errors(elements: dict) -> list[str]:
+    errors = []
+    for name, element in elements.items():
+        if name not in _ELEMENT_KEYS:
+            errors.append(f"elements.{name}: unknown element (known: {', '.join(sorted(_ELEMENT_KEYS))})")
+        elif not isinstance(element, dict):
+            errors.append(f"elements.{name}: must be an object")
+        else:
+            errors += [
+                f"elements.{name}.{key}: unknown setting" for key in element if key not in _ELEMENT_KEYS[name]
+            ]
+    return errors
+
+
+def _canvas_errors(width, height) -> list[str]:
+    errors = []
+    for path, value, low in (("canvas.width", width, 800), ("canvas.height", height, 600)):
+        error = _range_error(path, value, low, 6000)
+        if not error and not isinstance(value, int):
+            error = f"{path}: must be a whole number of pixels"
+        errors += [error] if error else []
+    return errors
+
+
+def _qr_size_errors(path: str, element: dict, width: float, height: float) -> list[str | None]:
+    error = _range_error(f"{path}.size", element["size"], 150, min(width, height) / 2)
+    if error:
+        return [error]
+    if element["x"] + element["size"] > width or element["y"] + element["size"] > height:
+        return [f"{path}: the QR code must lie entirely inside the canvas"]
+    return []
+
+
+def _text_style_errors(path: str, element: dict, width: float) -> list[str | None]:
+    errors = [_range_error(f"{path}.size", element["size"], 12, 300)]
+    if "max_width" in element:
+        errors.append(_range_error(f"{path}.max_width", element["max_width"], 50, width))
+    if element.get("font") not in FONT_CANDIDATES:
+        errors.append(f"{path}.font: must be one of {', '.join(FONT_CANDIDATES)}")
+    if element.get("align") not in ("left", "center", "right"):
+        errors.append(f"{path}.align: must be left, center or right")
+    return errors
+
+
+def _size_errors(name: str, element: dict, width: float, height: float) -> list[str | None]:
+    path = f"elements.{name}"
+    if name == "qr":
+        return _qr_size_errors(path, element, width, height)
+    if name == "seal":
+        return [_range_error(f"{path}.size", element["size"], 60, min(width, height) / 2)]
+    if name == "signature":
+        return [_range_error(f"{path}.width", element["width"], 50, width)]
+    return _text_style_errors(path, element, width)
+
+
+def _attribute_errors(name: str, element: dict) -> list[str | None]:
+    path = f"elements.{name}"
+    errors = [_color_error(f"{path}.color", element["color"]) if "color" in element else None]
+    errors += [
+        f"{path}.{key}: must be text of at most 120 characters"
+        for key in ("text", "label", "caption")
+        if key in element and not (isinstance(element[key], str) and len(element[key]) <= 120)
+    ]
+    errors += [
+        f"{path}.{key}: must be true or false"
+        for key in ("visible", "underline")
+        if key in element and not isinstance(element[key], bool)
+    ]
+    if name in REQUIRED_ELEMENTS and element.get("visible") is False:
+        errors.append(f"{path}.visible: this element is needed for verification and cannot be hidden")
+    return errors
+
+
+def _element_errors(name: str, element: dict, width: float, height: float) -> list[str]:
+    path = f"elements.{name}"
+    position = [
+        _range_error(f"{path}.x", element["x"], 0, width),
+        _range_error(f"{path}.y", element["y"], 0, height),
+    ]
+    # Sizes are only checked against the canvas once the position is a sane number.
+    sizes = [] if any(position) else _size_errors(name, element, width, height)
+    return [error for error in position + sizes + _attribute_errors(name, element) if error]
+
+
+def layout_schema_errors(layout) -> list[str]:
+    """Human-readable problems of an uploaded layout ("elements.qr.x: must be between 0 and 2000")."""
+    if not isinstance(layout, dict):
+        return ["layout: must be an object"]
+    errors = _top_level_errors(layout) + _element_shape_errors(_section(layout, "elements"))
+    if errors:
+        return errors
+    merged = _merge(layout)
+    width, height = merged["canvas"]["width"], merged["canvas"]["height"]
+    errors = _canvas_errors(width, height)
+    if errors:
+        return errors
+    for name, element in merged["elements"].items():
+        errors += _element_errors(name, element, width, height)
+    return errors
