@@ -18,10 +18,15 @@ Backends, chosen by settings only:
 
 Every RPC failure surfaces as `ChainError` with a message; RPC URLs are shown by host only,
 because provider URLs often embed an API key.
+
+Why one file of ~500 lines: this is the one client module for an external system (STYLE.md), and
+almost all of it is the ChainClient class, whose sign, broadcast and confirm steps share the nonce
+and "already known" rules above; split, those rules would be read in three places.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Iterator
@@ -39,6 +44,8 @@ from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import TransactionNotFound
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+logger = logging.getLogger(__name__)
 
 # geth refuses a same-nonce replacement unless both fees rise by at least 10 %.
 REPLACEMENT_BUMP = 1.125
@@ -347,6 +354,7 @@ class ChainClient:
             with self._rpc("reading the mined nonce"):
                 mined_nonce = int(self.w3.eth.get_transaction_count(sender, "latest"))
         except Exception:
+            logger.warning("chain: cannot tell whether a stored transaction's nonce is used", exc_info=True)
             return False
         return _decode_tx(raw)["nonce"] < mined_nonce
 
