@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import time
 
@@ -41,6 +42,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 PIPELINE_BUCKETS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
@@ -147,7 +150,7 @@ class CeleryQueueCollector:
                 for name, length in zip(names, lengths, strict=True):
                     family.add_metric([name], float(length))
             except Exception:  # a scrape must not fail because the broker is down
-                pass
+                logger.warning("metrics: queue lengths not read; broker unreachable", exc_info=True)
         yield family
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -30,7 +31,8 @@ def verification_get(actor: Actor, verification_id, *, token: str = "") -> Verif
             .prefetch_related("layers")
             .get(pk=verification_id)
         )
-    except (VerificationRequest.DoesNotExist, ValueError, Exception):
+    # Only "no such row" and a malformed id are a 404; a database outage must surface (503).
+    except (VerificationRequest.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such verification.") from None
     if token and secrets.compare_digest(token, verification.access_token):
         return verification

@@ -204,3 +204,23 @@ def test_the_issuers_own_pdf_is_authentic(certificate, django_capture_on_commit_
     body = result(client, submit(client, data=data, name="c.pdf", capture=django_capture_on_commit_callbacks))
     assert body["verdict"] == "authentic", body["reasons"]
     assert any(f["code"] == "matches_original" for f in layer(body, "registry")["findings"])
+
+
+def test_a_malformed_verification_id_is_not_found():
+    assert APIClient().get("/api/v1/verifications/not-a-uuid/").status_code == 404
+
+
+def test_a_database_outage_while_reading_a_verification_is_a_503_not_a_404():
+    from django.db import OperationalError, connection
+
+    table = VerificationRequest._meta.db_table
+
+    def database_down(execute, sql, params, many, context):
+        if table in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(database_down):
+        response = APIClient().get("/api/v1/verifications/00000000-0000-0000-0000-000000000000/?token=x")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
