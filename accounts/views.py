@@ -23,8 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.crypto import decrypt_text
 from core.errors import DomainError
-from core.portal import apply_domain_error, portal_view, safe_next_url
+from core.portal import apply_domain_error, safe_next_url
 from core.throttling import LoginThrottle, PasswordResetThrottle
+from organizations.portal import portal_view
 
 from . import forms, services, twofactor
 from .errors import AccountError, AuthFailed

@@ -1,6 +1,6 @@
 """The staff portal's URLs, namespace "portal", mounted at /portal/. Each app owns its views.
 
-The side navigation (core.portal.NAVIGATION) shows a section as soon as its URL name resolves:
+The side navigation (organizations.portal.NAVIGATION) shows a section as soon as its URL name resolves:
 certificates, bulk issue, verifications, templates and webhooks register theirs here.
 """
 

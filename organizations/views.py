@@ -1,8 +1,8 @@
 """Portal pages for the organization: dashboard, members, invitations, API keys, audit log, settings.
 
-Every page works in `request.portal.organization` (see core.portal); objects are looked up inside
-it, so another organization's object is a 404. Writes call the same services as the API, which
-enforce the role rules; the templates only hide what the role cannot do.
+Every page works in `request.portal.organization` (see organizations/portal.py); objects are
+looked up inside it, so another organization's object is a 404. Writes call the same services as
+the API, which enforce the role rules; the templates only hide what the role cannot do.
 """
 
 from __future__ import annotations
@@ -20,21 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.portal import (
-    DashboardSection,
-    apply_domain_error,
-    dashboard_contributor,
-    dashboard_sections,
-    forbidden,
-    paginate,
-    portal_view,
-    safe_next_url,
-    set_current_organization,
-)
+from core.portal import apply_domain_error, paginate, safe_next_url
 
 from . import forms, selectors, services
 from .access import client_ip
 from .models import Invitation
+from .portal import DashboardSection, dashboard_sections, forbidden, portal_view, set_current_organization
 from .roles import Role
 
 API_KEY_SECRETS_SESSION_KEY = "portal_new_api_key_secrets"
@@ -109,7 +100,6 @@ def getting_started(request, stats: list[dict]) -> list[dict]:
     return [{"text": text, "done": done, "url": reverse(url_name)} for text, done, url_name in items]
 
 
-@dashboard_contributor(order=100)
 def organization_dashboard(request) -> DashboardSection:
     stats = organization_stats(request.portal)
     return DashboardSection(
@@ -126,7 +116,7 @@ def organization_dashboard(request) -> DashboardSection:
 @portal_view()
 @require_GET
 def dashboard_view(request):
-    """Tiles, panels and lists contributed by each app (see core.portal.dashboard_contributor)."""
+    """Tiles, panels and lists contributed by each app (settings.PORTAL_DASHBOARD_SECTIONS)."""
     sections = dashboard_sections(request)
     context = {"organization": request.portal.organization}
     for section in sections:

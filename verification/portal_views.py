@@ -22,9 +22,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.portal import DashboardSection, dashboard_contributor, paginate, portal_view
+from core.portal import paginate
 from fraud.matching import FIELD_LABELS
 from fraud.registry import TITLES
+from organizations.portal import DashboardSection, portal_view
 
 from . import selectors
 from .api.serializers import VerificationSerializer
@@ -182,7 +183,6 @@ def verdict_mix(totals: dict[str, int]) -> dict:
     return {"total": total, "radius": radius, "items": items}
 
 
-@dashboard_contributor(order=20)
 def verifications_dashboard(request) -> DashboardSection:
     days, totals = _daily_counts(request, CHART_DAYS)
     alerts_30 = sum(totals[v] for v in ALERT_VERDICTS)

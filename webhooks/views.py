@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.portal import apply_domain_error, paginate, portal_view
+from core.portal import apply_domain_error, paginate
+from organizations.portal import portal_view
 from organizations.roles import Role
 
 from . import forms, selectors, services

@@ -15,7 +15,8 @@ from certificates.batches import services as batches
 from certificates.lifecycle.portal import usable_templates
 from certificates.models import IssuanceBatch
 from core.errors import DomainError
-from core.portal import apply_domain_error, paginate, portal_view
+from core.portal import apply_domain_error, paginate
+from organizations.portal import portal_view
 from organizations.roles import Role
 
 BATCHES_PAGE_SIZE = 10

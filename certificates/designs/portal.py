@@ -27,7 +27,8 @@ from certificates.rendering.fonts import font_path
 from certificates.rendering.layout import DEFAULT_LAYOUT, LayoutError, layout_schema_errors
 from certificates.rendering.render import RenderInput, render_image
 from core.errors import DomainError
-from core.portal import apply_domain_error, portal_view
+from core.portal import apply_domain_error
+from organizations.portal import portal_view
 from organizations.roles import Role
 
 PREVIEW_WIDTH = 1200

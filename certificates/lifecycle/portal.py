@@ -29,7 +29,8 @@ from certificates.rendering import services as rendering_services
 from certificates.signing.keys import QRPayloadError, parse_qr_text
 from core.downloads import file_response
 from core.errors import DomainError
-from core.portal import DashboardSection, apply_domain_error, dashboard_contributor, paginate, portal_view
+from core.portal import apply_domain_error, paginate
+from organizations.portal import DashboardSection, portal_view
 from organizations.roles import Role
 
 CERTIFICATES_PAGE_SIZE = 25
@@ -74,7 +75,6 @@ def usable_templates(request):
 # --- Dashboard ------------------------------------------------------------------------------------------
 
 
-@dashboard_contributor(order=10)
 def certificates_dashboard(request) -> DashboardSection:
     portal = request.portal
     since = timezone.now() - timedelta(days=30)

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from certificates.signing import selectors as signing_selectors
 from certificates.signing import services as signing_services
 from core.errors import DomainError
-from core.portal import paginate, portal_view
+from core.portal import paginate
+from organizations.portal import portal_view
 from organizations.roles import Role
 
 

@@ -202,6 +202,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
+# What each app adds to the portal dashboard, top to bottom: `func(request) -> DashboardSection | None`
+# (organizations/portal.py). Named here because the dashboard cannot import the apps above it.
+PORTAL_DASHBOARD_SECTIONS = [
+    "certificates.lifecycle.portal.certificates_dashboard",
+    "verification.portal_views.verifications_dashboard",
+    "organizations.views.organization_dashboard",
+]
 # Key for encrypting secrets at rest (TOTP secrets, organization signing keys). Any string;
 # it is stretched into a Fernet key. Falls back to SECRET_KEY on the embedded default.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=SECRET_KEY)

@@ -413,17 +413,19 @@ def test_unrelated_organizations_do_not_leak_into_the_switcher(owner_client):
     assert b"Stranger College" not in owner_client.get("/portal/").content
 
 
-def test_other_apps_contribute_tiles_and_panels_to_the_dashboard(owner_client, monkeypatch):
-    from core import portal
+def certificates_section(request):
+    """A stand-in app's dashboard section, named in PORTAL_DASHBOARD_SECTIONS by the test below."""
+    from organizations.portal import DashboardSection
 
-    def certificates_section(request):
-        return portal.DashboardSection(
-            stats=[{"label": "Certificates issued", "value": 1234, "url": ""}],
-            checklist=[{"text": "Issue your first certificate", "done": False, "url": "/portal/"}],
-        )
+    return DashboardSection(
+        stats=[{"label": "Certificates issued", "value": 1234, "url": ""}],
+        checklist=[{"text": "Issue your first certificate", "done": False, "url": "/portal/"}],
+    )
 
-    monkeypatch.setattr(portal, "_DASHBOARD_CONTRIBUTORS", list(portal._DASHBOARD_CONTRIBUTORS))
-    portal.dashboard_contributor(order=10)(certificates_section)
+
+def test_other_apps_contribute_tiles_and_panels_to_the_dashboard(owner_client, settings):
+    sections = [f"{__name__}.certificates_section", *settings.PORTAL_DASHBOARD_SECTIONS]
+    settings.PORTAL_DASHBOARD_SECTIONS = sections
     body = owner_client.get("/portal/").content.decode()
     assert body.index('stat__label">Certificates issued') < body.index('stat__label">Members')
     assert "1234" in body and "Issue your first certificate" in body
