@@ -114,11 +114,11 @@ class AnchorAdmin(admin.ModelAdmin):
 
 @admin.register(PublicStatusPurge)
 class PublicStatusPurgeAdmin(admin.ModelAdmin):
-    """Status changes the cache has not taken yet; rows older than a minute mean Redis is unreachable."""
+    """Public status changes the cache has not taken yet; rows older than a minute mean Redis is unreachable."""
 
-    list_display = ["credential_id", "created_at"]
+    list_display = ["credential_id", "organization", "created_at"]
     search_fields = ["credential_id"]
-    readonly_fields = ["credential_id", "created_at"]
+    readonly_fields = ["credential_id", "organization", "created_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

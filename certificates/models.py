@@ -226,19 +226,25 @@ class Certificate(models.Model):
 
 
 class PublicStatusPurge(models.Model):
-    """A certificate whose cached public status must be dropped (certificates/cache_purges.py).
+    """A cached public status that must be dropped (certificates/public_status/purges.py): one
+    certificate's (`credential_id`), or every certificate of an issuer (`organization`, for a rename).
 
-    Written in the transaction that changes the status and deleted once the cache holds the
-    tombstone, so a change the cache did not take (Redis unreachable, a network partition, the
+    Written in the transaction that makes the change and deleted once the cache holds the
+    tombstones, so a change the cache did not take (Redis unreachable, a network partition, the
     process killed right after commit) is retried until it does, instead of the old status being
     served from the cache for up to a day.
     """
 
-    credential_id = models.CharField(max_length=32)
+    credential_id = models.CharField(max_length=32)  # "" on an organization's row
+    # One row for an issuer, not one per certificate: an edit of an issuer with a million
+    # certificates must not write a million rows in its transaction.
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["credential_id"], name="purge_credential_id")]
 
     def __str__(self) -> str:
-        return f"purge {self.credential_id}"
+        return f"purge {self.credential_id or f'organization {self.organization_id}'}"

@@ -43,7 +43,7 @@ from certificates.anchoring.chain import (
 from certificates.anchoring.merkle import MerkleTree, build_tree
 from certificates.errors import CertificateError
 from certificates.models import Anchor, Certificate
-from certificates.public_status import cache as public_cache
+from certificates.public_status.services import public_status_changed
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
@@ -244,10 +244,11 @@ def _broadcast(anchor: Anchor, client: ChainClient) -> Anchor:
 
 
 def _mark_submitted(anchor: Anchor) -> Anchor:
-    Anchor.objects.filter(pk=anchor.pk, status=Status.SIGNED, tx_hash=anchor.tx_hash).update(
-        status=Status.SUBMITTED, submitted_at=timezone.now(), error=""
-    )
-    _invalidate_public_on_commit(anchor.pk)
+    with transaction.atomic():
+        Anchor.objects.filter(pk=anchor.pk, status=Status.SIGNED, tx_hash=anchor.tx_hash).update(
+            status=Status.SUBMITTED, submitted_at=timezone.now(), error=""
+        )
+        _public_status_changed(anchor.pk)
     return Anchor.objects.get(pk=anchor.pk)
 
 
@@ -278,10 +279,11 @@ def _adopt(anchor: Anchor, receipt: Receipt, now: datetime) -> Anchor:
             previous_tx_hashes=[h for h in known if h != receipt.tx_hash],
             raw_tx="",  # the stored bytes belonged to the version that lost
         )
-    Anchor.objects.filter(pk=anchor.pk, status=Status.SIGNED).update(
-        status=Status.SUBMITTED, submitted_at=now
-    )
-    _invalidate_public_on_commit(anchor.pk)
+    with transaction.atomic():
+        Anchor.objects.filter(pk=anchor.pk, status=Status.SIGNED).update(
+            status=Status.SUBMITTED, submitted_at=now
+        )
+        _public_status_changed(anchor.pk)
     return Anchor.objects.get(pk=anchor.pk)
 
 
@@ -380,10 +382,11 @@ def _mark_failed(anchor: Anchor, receipt: Receipt) -> Anchor:
         f"Transaction {receipt.tx_hash} was mined in block {receipt.block_number} but failed "
         f"(gas used {receipt.gas_used}), so the root is not on chain. Retry the anchor."
     )
-    Anchor.objects.filter(pk=anchor.pk, status=Status.SUBMITTED).update(
-        status=Status.FAILED, error=reason, block_number=receipt.block_number
-    )
-    _invalidate_public_on_commit(anchor.pk)
+    with transaction.atomic():
+        Anchor.objects.filter(pk=anchor.pk, status=Status.SUBMITTED).update(
+            status=Status.FAILED, error=reason, block_number=receipt.block_number
+        )
+        _public_status_changed(anchor.pk)
     return Anchor.objects.get(pk=anchor.pk)
 
 
@@ -399,7 +402,7 @@ def _mark_confirmed(anchor: Anchor, receipt: Receipt, confirmations: int, now: d
         anchor = Anchor.objects.get(pk=anchor.pk)
         if moved:  # only the worker that confirmed it records the events
             _record_anchored_events(anchor)
-            _invalidate_public_on_commit(anchor.pk)
+            _public_status_changed(anchor.pk)
     return anchor
 
 
@@ -425,14 +428,11 @@ def _record_anchored_events(anchor: Anchor) -> None:
         event_record(organization=organizations[organization_id], type=CERTIFICATE_ANCHORED, data=data)
 
 
-def _invalidate_public_on_commit(anchor_id: int) -> None:
-    """The cached public status shows the anchor's state: drop it for the batch after commit."""
-
-    def invalidate() -> None:
-        ids = Certificate.objects.filter(anchor_id=anchor_id).values_list("credential_id", flat=True)
-        public_cache.invalidate_many(ids)
-
-    transaction.on_commit(invalidate)
+def _public_status_changed(anchor_id: int) -> None:
+    """The public status shows the anchor's state: record the change for every certificate of the
+    batch (call inside the transaction that moves the anchor)."""
+    ids = Certificate.objects.filter(anchor_id=anchor_id).values_list("credential_id", flat=True)
+    public_status_changed(credential_ids=ids.iterator(chunk_size=WRITE_CHUNK))
 
 
 # --- operator actions and sweeps ------------------------------------------------------------------

@@ -33,7 +33,7 @@ from certificates.designs.selectors import template_check_usable
 from certificates.errors import CertificateError
 from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
-from certificates.public_status import cache as public_cache
+from certificates.public_status.services import public_status_changed
 from certificates.signing.services import signing_key_current
 from organizations.access import Actor
 from organizations.audit import audit_by
@@ -285,8 +285,7 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
             )
         )
     Certificate.objects.bulk_create(new)
-    issued_ids = [certificate.credential_id for certificate in new]
-    transaction.on_commit(lambda: public_cache.invalidate_many(issued_ids))  # cached 404s
+    public_status_changed(credential_ids=[certificate.credential_id for certificate in new])  # cached 404s
     failed_rows = len({e["row"] for e in errors})
     batch.processed_rows = start + len(chunk)
     batch.issued_count += len(new)

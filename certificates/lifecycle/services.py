@@ -1,7 +1,7 @@
 """Certificate writes: issuance and the status lifecycle (rules in policy.py).
 
 The API and the portal both call these. Each write is atomic, audited, records its webhook
-event in the same transaction, and invalidates the public status cache after commit.
+event in the same transaction, and records the public status change (public_status/services.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from certificates.lifecycle import policy
 from certificates.lifecycle.credential_ids import new_credential_id
 from certificates.lifecycle.hashing import canonical_fields, content_hash
 from certificates.models import Certificate, CertificateTemplate, SigningKey
-from certificates.public_status import cache as public_cache
-from certificates.public_status import purges as cache_purges
+from certificates.public_status.services import public_status_changed
 from certificates.rendering.services import enqueue_render
 from certificates.signing.keys import build_qr_text, qr_fields_from_canonical
 from certificates.signing.services import signing_key_current
@@ -167,7 +166,7 @@ def certificate_issue(
         details={"credential_id": certificate.credential_id},
     )
     event_record(organization=organization, type="certificate.issued", data=issued_event_data(certificate))
-    transaction.on_commit(lambda: public_cache.invalidate(certificate.credential_id))  # a cached 404
+    public_status_changed(credential_ids=[certificate.credential_id])  # a cached 404
     transaction.on_commit(lambda: enqueue_render(certificate.pk))
     transaction.on_commit(anchor_enqueue_if_due)
     return certificate
@@ -208,7 +207,7 @@ def _change_status(
                 "at": certificate.status_changed_at.isoformat(),
             },
         )
-    cache_purges.purge_on_commit(certificate.credential_id)  # retried until the cache takes it
+    public_status_changed(credential_ids=[certificate.credential_id])
     return certificate
 
 
@@ -292,7 +291,7 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) ->
     )
     new.supersedes = certificate
     new.save()
-    transaction.on_commit(lambda: public_cache.invalidate(new.credential_id))  # a cached 404
+    public_status_changed(credential_ids=[new.credential_id])  # a cached 404
     if certificate.status != Certificate.Status.REVOKED:
         _change_status(
             actor,

@@ -1,7 +1,8 @@
 """The public status lookup, cached as ready-to-send JSON bytes and invalidated on any change.
 
-Every change to what the payload shows drops the entry when it commits (status changes and
-reissues in services, anchoring, issuer edits in receivers), so the TTL only bounds how long an
+Every change to what the payload shows (issuing, status changes, anchoring, issuer edits) goes
+through public_status/services.py, which records it in an outbox and tombstones the entry after
+commit until the cache confirms it (public_status/purges.py), so the TTL only bounds how long an
 unread entry occupies memory; a short one only turns popular ids into repeated misses. "Expired"
 is derived from the date, so an entry never outlives the end of its certificate's expiry day.
 
@@ -73,7 +74,7 @@ def invalidate_many(credential_ids) -> None:
 
 def invalidate_confirmed(credential_ids) -> list[str]:
     """invalidate_many, then the ids the cache is holding a tombstone for when read back: with
-    IGNORE_EXCEPTIONS an unreachable Redis drops the write silently (certificates/cache_purges.py
+    IGNORE_EXCEPTIONS an unreachable Redis drops the write silently (public_status/purges.py
     retries the others)."""
     ids = list(credential_ids)
     if not ids:
@@ -81,8 +82,3 @@ def invalidate_confirmed(credential_ids) -> list[str]:
     invalidate_many(ids)
     held = cache.get_many([key(credential_id) for credential_id in ids])
     return [credential_id for credential_id in ids if held.get(key(credential_id)) == TOMBSTONE]
-
-
-def drop_many(credential_ids) -> None:
-    """Delete entries outright: for bulk changes (an issuer's name) where a race costs little."""
-    cache.delete_many([key(credential_id) for credential_id in credential_ids])

@@ -60,7 +60,9 @@ class PublicCertificateView(APIView):
     @staticmethod
     def _build(credential_id: str) -> bytes:
         try:
-            certificate = public_selectors.certificate_public_get_for_status(credential_id)
+            certificate = public_selectors.certificate_public_get(
+                credential_id, fields=public_selectors.STATUS_FIELDS
+            )
         except Http404:
             public_cache.put_missing(credential_id)
             raise

@@ -3,13 +3,18 @@
 from django.http import Http404
 
 from certificates.lifecycle.credential_ids import normalize_credential_id
-from certificates.models import Certificate
-from certificates.public_status.precompiled import certificate_read, field_sets
+from certificates.models import Anchor, Certificate
+from certificates.public_status.precompiled import FieldSets, certificate_read, field_sets
+from organizations.models import Organization
 
-# The anonymous status lookup (public_record) is the hottest uncached path: one precompiled query
-# (certificates/precompiled.py); a field not read here loads on access, so public_record stays
-# the one definition.
-_PUBLIC_FIELDS = field_sets(
+
+def _all_fields(model: type) -> set[str]:
+    return {field.attname for field in model._meta.concrete_fields}
+
+
+# What public_record reads: the anonymous status lookup is the hottest uncached path, so it reads
+# only these (a field not read here loads on access, so public_record stays the one definition).
+STATUS_FIELDS = field_sets(
     certificate={
         "id",
         "credential_id",
@@ -28,22 +33,21 @@ _PUBLIC_FIELDS = field_sets(
     organization={"id", "name", "slug", "is_verified", "website"},
     anchor={"id", "status", "chain_id", "tx_hash", "block_number", "merkle_root"},
 )
+# Everything, as select_related("organization", "anchor") would read: the proof and the public pages.
+ALL_FIELDS = field_sets(
+    certificate=_all_fields(Certificate),
+    organization=_all_fields(Organization),
+    anchor=_all_fields(Anchor),
+)
 
 
-def certificate_public_get_for_status(credential_id: str) -> Certificate:
-    """certificate_public_get for the public status record: one precompiled query."""
+def certificate_public_get(credential_id: str, *, fields: FieldSets = ALL_FIELDS) -> Certificate:
+    """The certificate with its organization and anchor, in one precompiled query; 404 if none.
+
+    `fields` narrows what is read (STATUS_FIELDS for the status lookup); the rest loads on access.
+    """
     normalized = normalize_credential_id(credential_id)
-    certificate = normalized and certificate_read(_PUBLIC_FIELDS, 'c."credential_id" = %s', [normalized])
+    certificate = normalized and certificate_read(fields, 'c."credential_id" = %s', [normalized])
     if not certificate:
         raise Http404("No certificate has this id.")
     return certificate
-
-
-def certificate_public_get(credential_id: str) -> Certificate:
-    normalized = normalize_credential_id(credential_id)
-    if not normalized:
-        raise Http404("No certificate has this id.")
-    try:  # get(): no ORDER BY on a unique lookup (this is the uncached public path)
-        return Certificate.objects.select_related("organization", "anchor").get(credential_id=normalized)
-    except Certificate.DoesNotExist:
-        raise Http404("No certificate has this id.") from None

@@ -1,21 +1,33 @@
-"""Writes to the cached public status."""
+"""The one way to say "what the public lookup shows has changed": an outbox row, then a tombstone.
 
-from certificates.models import Certificate
-from certificates.public_status import cache as public_cache
+Issuing (a cached 404 must go), status changes, anchoring and issuer edits all call these inside
+the transaction that makes the change. The rows are written there; after commit the entries are
+tombstoned and read back, and what the cache did not take is retried by the beat task
+(public_status/purges.py), so a cache outage delays an invalidation but never loses it.
+"""
 
-DROP_CHUNK = 5000
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from certificates.public_status import purges
 
 
-def drop_public_status_of_organization(*, organization_id: int) -> int:
-    """Drop the cached public status of every certificate of one issuer; returns how many."""
-    ids = Certificate.objects.filter(organization_id=organization_id).values_list("credential_id", flat=True)
-    chunk: list[str] = []
-    dropped = 0
-    for credential_id in ids.iterator(chunk_size=DROP_CHUNK):
-        chunk.append(credential_id)
-        if len(chunk) == DROP_CHUNK:
-            public_cache.drop_many(chunk)
-            dropped, chunk = dropped + len(chunk), []
-    if chunk:
-        public_cache.drop_many(chunk)
-    return dropped + len(chunk)
+def public_status_changed(*, credential_ids: Iterable[str]) -> None:
+    """Call inside the transaction that changes what the public lookup shows for these ids."""
+    ids = list(credential_ids)
+    if not ids:
+        return
+    purges.record(ids)
+    transaction.on_commit(lambda: purges.purge(ids))
+
+
+def public_status_changed_for_organization(*, organization_id: int) -> None:
+    """Call inside the transaction that changes an issuer's public fields (every certificate shows them)."""
+    from certificates.public_status.tasks import drop_public_status_of_organization
+
+    purges.record_organization(organization_id)
+    # A task: an issuer may have a million certificates, too many to tombstone inside a request.
+    transaction.on_commit(lambda: drop_public_status_of_organization.delay(organization_id))
