@@ -1,6 +1,6 @@
 """Portal pages for certificates: the list (search, filters, CSV export), a certificate's page with
-its lifecycle actions and the issue form. Bulk issuance is in `batch_views.py`, the issue form's
-preview and the template editor in `template_views.py`, signing keys in `signing_key_views.py`.
+its lifecycle actions and the issue form. Bulk issuance is in `batches/portal.py`, the issue form's
+preview and the template editor in `designs/portal.py`, signing keys in `signing/portal.py`.
 
 Everything works inside `request.portal.organization`: a certificate, batch or template of another
 organization is a 404. Writes call the same services as the API; the templates only hide what the
