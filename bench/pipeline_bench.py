@@ -104,12 +104,12 @@ def main() -> None:
     settings.GEMINI_API_KEY = ""  # "Gemini not configured": the local OCR path, no network
     from rest_framework.test import APIClient
 
-    from fraud import context, vision
+    from fraud import context, reading
     from tests.fraud import corpus
 
     stages = StageTimer()
     stages.wrap(context, "read_qr", "stage 1: decode + QR")
-    stages.wrap(vision, "read_document", "stage 1: OCR reading")
+    stages.wrap(reading, "read_document", "stage 1: OCR reading")
     with test_database():
         organization, actor = issuer_actor()
         (certificate,) = corpus.issue_certificates(organization=organization, actor=actor, count=1)

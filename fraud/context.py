@@ -1,25 +1,34 @@
 """Stage 1 (extraction) and the construction of a layer's context from plain, JSON-able inputs.
 
-`verification` passes each task a dict (see `PipelineInputs`); everything else is loaded here
-from storage and the certificates registry, read-only. Nothing in `fraud` imports `verification`.
+`verification` passes each task a dict (see `PipelineInputs`), prepared once before the layers
+run; from storage and the certificates registry this module loads, read-only, only the inputs a
+layer declares (`Layer.inputs`), and each stored file at most once per process. Nothing in
+`fraud` imports `verification`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any, TypedDict
 
 from django.core.files.storage import default_storage
 from django.utils.dateparse import parse_datetime
 
-from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.api import (
+    QRPayloadError,
+    QRStatus,
+    normalize_credential_id,
+    parse_qr_text,
+    read_qr_texts,
+    verify_payload,
+)
 from certificates.models import Certificate, SigningKey
-from certificates.rendering.qr import read_qr_texts
-from certificates.signing.keys import QRPayloadError, QRStatus, parse_qr_text, verify_payload
 from organizations.models import Organization
 
 from .layers.base import (
+    LAYER_INPUTS,
     AnchorInfo,
     Extracted,
     GeoHistory,
@@ -34,18 +43,41 @@ from .layers.base import (
 class PipelineInputs(TypedDict, total=False):
     verification_id: str
     now: str  # ISO datetime
-    upload: dict | None  # {"path", "content_type", "filename"}
+    upload: dict | None  # {"path", "content_type", "filename", "sha256"}
     credential_id: str | None
     client_ip: str | None
     geo: dict
     extracted: dict  # the output of extract()
 
 
+# A worker that runs stage 1 and several layers of one verification reads each stored file once.
+# The key's second part (the upload's hash, the rendering's time) tells apart a file rewritten
+# under the same name; one entry each bounds what a worker holds between tasks (≤ 15 MB upload).
+@lru_cache(maxsize=1)
+def _upload_bytes(path: str, sha256: str) -> bytes:
+    return _read(path)
+
+
+@lru_cache(maxsize=1)
+def _original_bytes(path: str, rendered_at: str) -> bytes:
+    return _read(path)
+
+
+def _read(path: str) -> bytes:
+    with default_storage.open(path, "rb") as fh:
+        return fh.read()
+
+
+def forget_stored_files() -> None:
+    """Drop this process's copies of stored files (tests start from a cold worker with it)."""
+    _upload_bytes.cache_clear()
+    _original_bytes.cache_clear()
+
+
 def load_upload(spec: dict | None) -> Upload | None:
     if not spec:
         return None
-    with default_storage.open(spec["path"], "rb") as fh:
-        data = fh.read()
+    data = _upload_bytes(spec["path"], spec.get("sha256") or "")
     return Upload(data=data, content_type=spec["content_type"], filename=spec.get("filename", ""))
 
 
@@ -101,7 +133,7 @@ def _claimed_organization(qr: QRPayload | None, vision: VisionReading | None) ->
 
 def extract(inputs: PipelineInputs) -> dict[str, Any]:
     """Stage 1: QR payload, the document's fields (Gemini or OCR), the id to look up, the claimed issuer."""
-    from .vision import read_document
+    from .reading import read_document
 
     upload = load_upload(inputs.get("upload"))
     qr = read_qr(upload)
@@ -120,7 +152,14 @@ def extract(inputs: PipelineInputs) -> dict[str, Any]:
 # --- context for the layers -------------------------------------------------------------------------
 
 
-def _record(credential_id: str | None) -> RegistryRecord | None:
+def _original_png(cert: Certificate) -> bytes | None:
+    """The issuer's rendering; the service that starts the pipeline has made sure it exists."""
+    if not cert.image:
+        return None
+    return _original_bytes(cert.image.name, cert.rendered_at.isoformat() if cert.rendered_at else "")
+
+
+def _record(credential_id: str | None, *, with_original: bool) -> RegistryRecord | None:
     if not credential_id:
         return None
     cert = (
@@ -130,14 +169,7 @@ def _record(credential_id: str | None) -> RegistryRecord | None:
     )
     if cert is None:
         return None
-    if not cert.rendered_at:
-        from certificates.rendering.services import certificate_render
-
-        cert = certificate_render(certificate=cert)
-    original = None
-    if cert.image:
-        with cert.image.open("rb") as fh:
-            original = fh.read()
+    original = _original_png(cert) if with_original else None
     anchor = None
     if cert.anchor_id and cert.merkle_proof is not None:
         a = cert.anchor
@@ -179,17 +211,25 @@ def _geo(spec: dict | None) -> GeoHistory:
     )
 
 
-def build_context(inputs: PipelineInputs) -> LayerContext:
+def build_context(inputs: PipelineInputs, needs: frozenset[str]) -> LayerContext:
+    """The context of a layer that declares `needs` (its `inputs`): what it does not declare is
+    not loaded, and stays None."""
+    unknown = needs - LAYER_INPUTS
+    if unknown:
+        raise ValueError(f"unknown layer inputs: {sorted(unknown)}")
     extracted = inputs.get("extracted") or {}
+    record = None
+    if needs & {"record", "original_image"}:
+        record = _record(extracted.get("credential_id"), with_original="original_image" in needs)
     qr = QRPayload(**extracted["qr"]) if extracted.get("qr") else None
     vision = VisionReading(**extracted["vision"]) if extracted.get("vision") else None
     return LayerContext(
         verification_id=inputs["verification_id"],
         now=parse_datetime(inputs["now"]) or dt.datetime.now(dt.UTC),
-        upload=load_upload(inputs.get("upload")),
+        upload=load_upload(inputs.get("upload")) if "upload" in needs else None,
         credential_id=extracted.get("credential_id") or inputs.get("credential_id"),
         extracted=Extracted(qr=qr, vision=vision),
-        record=_record(extracted.get("credential_id")),
+        record=record,
         claimed_organization=extracted.get("claimed_organization"),
         client_ip=inputs.get("client_ip"),
         geo=_geo(inputs.get("geo")),

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from certificates.rendering.phash import phash_bits
+from certificates.api import phash_bits
 
 WORK_WIDTH = 1200
 # Greyscale levels (0-255) a pixel must differ by, after blur and after allowing it to shift by

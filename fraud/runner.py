@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 
 from core import metrics
 
-from . import registry
+from . import pipeline_layers
 from .context import PipelineInputs, build_context
 from .layers.base import Finding, LayerResult
 
@@ -25,9 +25,10 @@ def _error(max_points: int, message: str) -> LayerResult:
 def run_layer(inputs: PipelineInputs, name: str) -> dict:
     """Run layer `name` and return its result as a JSON-able dict (artifacts stored as files)."""
     started = time.perf_counter()
-    max_points = registry.MAX_POINTS[name]
+    layer_class = pipeline_layers.layer_class(name)
+    max_points = layer_class.max_points
     try:
-        result = registry.get_layer(name).run(build_context(inputs))
+        result = layer_class().run(build_context(inputs, layer_class.inputs))
     except SoftTimeLimitExceeded:
         result = _error(max_points, "This check took too long and was stopped; it earned no points.")
     except Exception:

@@ -23,8 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.portal import paginate
+from fraud import pipeline_layers
 from fraud.matching import FIELD_LABELS
-from fraud.registry import TITLES
 from organizations.portal import DashboardSection, portal_view
 
 from . import selectors
@@ -310,7 +310,7 @@ def verification_detail_view(request, pk):
         "show_upload": bool(verification.upload) and verification.upload_content_type in IMAGE_TYPES,
         "done": verification.status
         in (VerificationRequest.Status.COMPLETED, VerificationRequest.Status.FAILED),
-        "titles": TITLES,
+        "titles": pipeline_layers.titles(),
         "ring": score_ring(verification.score),
         "duration": _seconds(verification.duration_ms),
     }

@@ -1,7 +1,8 @@
 """Verification writes: create a request, run the pipeline, store results, retention.
 
-The pipeline: `start` claims the request and runs stage 1 (QR + reading the document, in
-`fraud`), then fans the six layers out as a Celery group whose chord callback `finish` stores
+The pipeline: `start` claims the request, runs stage 1 (QR + reading the document, in
+`fraud`) and prepares what the layers read (the issuer's rendering exists before any layer
+runs), then fans the six layers out as a Celery group whose chord callback `finish` stores
 each result (unique per verification and layer, so a retry overwrites instead of duplicating),
 scores, caches and records the webhook events.
 """
@@ -21,10 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.api import certificate_render, normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
-from fraud import registry, scoring
+from fraud import pipeline_layers, scoring
 from fraud.layers.geo import country_for_ip
 from organizations.access import Actor
 from organizations.models import Organization
@@ -111,6 +112,7 @@ def _inputs(verification: VerificationRequest) -> dict:
             "path": verification.upload.name,
             "content_type": verification.upload_content_type,
             "filename": verification.upload.name.rsplit("/", 1)[-1],
+            "sha256": verification.upload_sha256,
         }
     return {
         "verification_id": str(verification.pk),
@@ -156,33 +158,54 @@ def verification_claim(verification_id) -> VerificationRequest | None:
     return VerificationRequest.objects.get(pk=verification_id) if claimed else None
 
 
-def verification_start(verification_id, *, layer_task, finish_task) -> str:
+def verification_start(verification_id) -> str:
     """Stage 1, then the parallel layers as a chord. Returns a short status."""
-    from fraud.context import extract
-
     verification = verification_claim(verification_id)
     if verification is None:
         return "not-claimed"
     inputs = _inputs(verification)
+    inputs["extracted"] = _extract(inputs)
+    certificate = _record_extraction(verification, inputs["extracted"])
+    if certificate is not None:
+        _ensure_rendered(certificate)
+    inputs["geo"] = _geo_history(verification, certificate)
+    _layers_chord(inputs, str(verification.pk))
+    return "started"
+
+
+def _extract(inputs: dict) -> dict:
+    from fraud.context import extract
+
     try:
-        extracted = extract(inputs)
+        return extract(inputs)
     except Exception as exc:  # an unreadable document still gets the layers that can run
-        extracted = {
+        return {
             "qr": None,
             "vision": None,
             "credential_id": inputs["credential_id"],
             "claimed_organization": None,
             "error": f"Reading the document failed: {type(exc).__name__}",
         }
-    certificate = _record_extraction(verification, extracted)
-    inputs["extracted"] = extracted
-    inputs["geo"] = _geo_history(verification, certificate)
+
+
+def _ensure_rendered(certificate: Certificate) -> None:
+    """Render the issuer's original once, here, so that the layers only read it (idempotent)."""
+    try:
+        certificate_render(certificate=certificate)
+    except Exception:  # the layers still run; the registry layer then has no original to compare
+        logger.exception("rendering %s for verification failed", certificate.credential_id)
+
+
+def _layers_chord(inputs: dict, verification_id: str) -> None:
+    from fraud.tasks import run_layer_task
+
+    from .tasks import finish_verification
+
     header = [
-        layer_task.s(inputs, name).set(**_route(image_work=name in registry.IMAGE_LAYERS))
-        for name in registry.layer_names()
+        run_layer_task.s(inputs, name).set(**_route(image_work=name in pipeline_layers.IMAGE_LAYERS))
+        for name in pipeline_layers.layer_names()
     ]
-    chord(header)(finish_task.s(str(verification.pk)))
-    return "started"
+    chord(header)(finish_verification.s(verification_id))
 
 
 def _record_extraction(verification: VerificationRequest, extracted: dict) -> Certificate | None:
@@ -207,7 +230,7 @@ def _record_extraction(verification: VerificationRequest, extracted: dict) -> Ce
 def verification_finish(verification_id, results: list[dict]) -> VerificationRequest:
     """Store every layer's result, score, and record events. Idempotent."""
     verification = VerificationRequest.objects.select_for_update().get(pk=verification_id)
-    order = {name: i for i, name in enumerate(registry.layer_names())}
+    order = {name: i for i, name in enumerate(pipeline_layers.layer_names())}
     for result in results:
         LayerResult.objects.update_or_create(
             verification=verification,

@@ -1,9 +1,8 @@
-"""Thin tasks: the canvas is built in services.verification_start."""
+"""Thin tasks: each calls a service; the canvas is built (and its tasks imported) in
+services.verification_start."""
 
 from celery import shared_task
 from django.utils import timezone
-
-from fraud.tasks import run_layer_task
 
 from . import services
 from .models import VerificationRequest
@@ -12,9 +11,7 @@ from .models import VerificationRequest
 @shared_task(acks_late=True, soft_time_limit=90, time_limit=120)
 def start_verification(verification_id: str) -> str:
     try:
-        return services.verification_start(
-            verification_id, layer_task=run_layer_task, finish_task=finish_verification
-        )
+        return services.verification_start(verification_id)
     except Exception as exc:
         services.verification_fail(verification_id, f"The pipeline could not start: {type(exc).__name__}")
         raise

@@ -140,7 +140,7 @@ class QRPayload:
 
 @dataclass
 class VisionReading:
-    """Stage-1 reading of the document by Gemini or local OCR (fraud/vision.py)."""
+    """Stage-1 reading of the document by Gemini or local OCR (fraud/reading.py)."""
 
     path: Literal["gemini", "ocr", "none"]
     fields: dict[str, str | None] = field(default_factory=dict)
@@ -233,12 +233,18 @@ class LayerContext:
         return self.upload.image if self.upload else None
 
 
+# What a layer may list in `inputs`: each is loaded (from storage or the database) only for the
+# layers that list it (fraud/context.py). The rest of LayerContext is plain data, always present.
+LAYER_INPUTS = frozenset({"upload", "record", "original_image"})
+
+
 class Layer:
-    """Base class: subclasses set `name`, `max_points` and implement `run`."""
+    """Base class: subclasses set `name`, `title`, `max_points` and `inputs`, and implement `run`."""
 
     name: ClassVar[str]
     max_points: ClassVar[int]
     title: ClassVar[str] = ""
+    inputs: ClassVar[frozenset[str]] = frozenset()  # a subset of LAYER_INPUTS
 
     def run(self, ctx: LayerContext) -> LayerResult:  # pragma: no cover - interface
         raise NotImplementedError

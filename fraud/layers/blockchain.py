@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from certificates.anchoring.chain import ChainError, get_chain_client
-from certificates.anchoring.merkle import verify_proof
-from certificates.lifecycle.hashing import content_hash
+from certificates.api import ChainError, content_hash, get_chain_client, verify_proof
 from fraud.layers.base import AnchorInfo, Finding, Layer, LayerContext, LayerResult
 
 # Anchor statuses whose transaction has surely been broadcast and so can be looked up on chain
@@ -25,6 +23,7 @@ class BlockchainLayer(Layer):
     name = "blockchain"
     max_points = 10
     title = "Blockchain anchor"
+    inputs = frozenset({"record"})
 
     def run(self, ctx: LayerContext) -> LayerResult:
         record = ctx.record

@@ -22,22 +22,29 @@ passes; that is the false alarm this layer is built to avoid.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from fraud.error_levels import CELL, MIN_REGION_CELLS, Analysis, Region, Unanalysable, render_heatmap
-from fraud.jpeg_ghosts import analyse_jpeg, read_luma
-from fraud.paper_grain import analyse_noise
-
 from .base import Finding, Layer, LayerContext, LayerResult
+
+if TYPE_CHECKING:
+    from fraud.error_levels import Analysis, Region
 
 
 class ErrorLevelLayer(Layer):
     name = "ela"
     max_points = 20
     title = "Error level analysis"
+    inputs = frozenset({"upload"})
 
     def run(self, ctx: LayerContext) -> LayerResult:
+        # The analysis (OpenCV, ~45 MiB) loads on the first run, not with the class: the web
+        # imports this class for its title only.
+        from fraud.error_levels import CELL, Unanalysable, render_heatmap
+        from fraud.jpeg_ghosts import analyse_jpeg, read_luma
+        from fraud.paper_grain import analyse_noise
+
         started = time.perf_counter()
         if ctx.upload is None:
             return self.skip("No file was uploaded, so there was no image to analyse.")
@@ -68,6 +75,8 @@ class ErrorLevelLayer(Layer):
         return self._score_noise(analysis)
 
     def _score_jpeg(self, analysis: Analysis) -> LayerResult:
+        from fraud.error_levels import MIN_REGION_CELLS
+
         d = analysis.details
         if not analysis.regions:
             return self.result("passed", self.max_points, [Finding("ela_consistent", _consistent_message(d))])

@@ -58,7 +58,8 @@ class GeoLayer(Layer):
 
     name = "geo"
     max_points = 10
-    title = "Geography and behaviour"
+    title = "Where the check came from"
+    inputs = frozenset()  # the client's address and the history, gathered by the service
 
     def run(self, ctx: LayerContext) -> LayerResult:
         if not ctx.client_ip:

@@ -100,6 +100,7 @@ class MetadataLayer(Layer):
     name = "metadata"
     max_points = 20
     title = "File metadata"
+    inputs = frozenset({"upload", "record"})
 
     def run(self, ctx: LayerContext) -> LayerResult:
         started = time.perf_counter()

@@ -27,12 +27,11 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import cv2
 from django.conf import settings
 
-from fraud.imagediff import ImageComparison, compare_with_original
 from fraud.matching import (
     FIELD_LABELS,
     FieldMatch,
@@ -43,6 +42,9 @@ from fraud.matching import (
 )
 
 from .base import Finding, Layer, LayerContext, LayerResult, LayerStatus, QRPayload, RegistryRecord
+
+if TYPE_CHECKING:
+    from fraud.imagediff import ImageComparison
 
 PART_WEIGHTS = {"fields": 10.0, "qr": 4.0, "image": 6.0}
 FIELD_WEIGHTS = {
@@ -88,7 +90,8 @@ class RegistryLayer(Layer):
 
     name = "registry"
     max_points = 20
-    title = "Issuer's registry"
+    title = "Issuer's records"
+    inputs = frozenset({"upload", "record", "original_image"})
 
     def __init__(self, field_layout: FieldLayout | None = None):
         # Where the renderer prints each field, to say which field a changed region covers.
@@ -189,6 +192,12 @@ class RegistryLayer(Layer):
     # --- original rendering --------------------------------------------------------------------
 
     def _image_part(self, ctx: LayerContext, record: RegistryRecord) -> tuple[_Part, ImageComparison | None]:
+        # OpenCV (~45 MiB) loads on the first comparison, not with the class: the web imports
+        # this class for its title only.
+        import cv2
+
+        from fraud.imagediff import compare_with_original
+
         if ctx.upload is None:
             return _Part(), None
         if not record.original_png:

@@ -29,7 +29,8 @@ class Check:
 class VisionLayer(Layer):
     name = "vision"
     max_points = 20
-    title = "Document reading"
+    title = "AI vision / text reading"
+    inputs = frozenset({"upload"})  # the page size, to place the reading's boxes
 
     def run(self, ctx: LayerContext) -> LayerResult:
         started = time.perf_counter()

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 from certificates.lifecycle.services import certificate_issue
 from certificates.rendering.services import certificate_render
-from fraud import registry
+from fraud import pipeline_layers
 from organizations.access import Actor
 from verification import services
 from verification.models import LayerResult, VerificationRequest
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_pipeline_is_recovered_with_one_result_per_layer(cer
 
     verification.refresh_from_db()
     layers = list(LayerResult.objects.filter(verification_id=verification_id).values_list("layer", flat=True))
-    assert sorted(layers) == sorted(registry.layer_names())  # six, each exactly once
+    assert sorted(layers) == sorted(pipeline_layers.layer_names())  # six, each exactly once
     assert verification.verdict and verification.score is not None
     assert "ela" not in [
         r.layer for r in LayerResult.objects.filter(verification_id=verification_id, status="error")

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from certificates.rendering.render import RenderInput, render_png
-from fraud import gemini_client, ocr, vision
+from fraud import gemini_client, ocr
 from fraud.gemini_client import GeminiError, parse_response_text
 from fraud.layers.base import Extracted, LayerContext, QRPayload, Upload, VisionReading
 from fraud.layers.vision import VisionLayer, box_to_region
+from fraud.reading import read_document
 from tests.fraud import images
 from tests.fraud.gemini_standin import GeminiStandIn, Reply, reply_error, reply_json, reply_text
 
@@ -51,7 +52,7 @@ def gemini(settings):
 
 
 def read(page_png: bytes, org: str | None = None) -> VisionReading:
-    return vision.read_document(Upload(page_png, "image/png"), organization_key=org, gemini_options=NO_SLEEP)
+    return read_document(Upload(page_png, "image/png"), organization_key=org, gemini_options=NO_SLEEP)
 
 
 NO_SLEEP = {"sleep": lambda seconds: None}

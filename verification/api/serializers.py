@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from fraud.registry import TITLES
+from fraud import pipeline_layers
 from verification.models import LayerResult, VerificationRequest
 
 
@@ -28,7 +28,7 @@ class LayerResultSerializer(serializers.ModelSerializer):
         ]
 
     def get_title(self, obj) -> str:
-        return TITLES.get(obj.layer, obj.layer)
+        return pipeline_layers.titles().get(obj.layer, obj.layer)
 
     def get_artifacts(self, obj) -> dict:
         base = f"/api/v1/verifications/{obj.verification_id}/artifacts/{obj.layer}"

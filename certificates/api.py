@@ -1,0 +1,33 @@
+"""The certificates app's Python face for other apps.
+
+`fraud` and `verification` import from here (and model classes from `certificates.models`),
+never from the concept subpackages, so those can move without touching their callers.
+"""
+
+from certificates.anchoring.chain import ChainError, get_chain_client
+from certificates.anchoring.merkle import verify_proof
+from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.lifecycle.hashing import content_hash
+from certificates.public_status.record import public_record
+from certificates.public_status.selectors import certificate_public_get
+from certificates.rendering.phash import phash_bits
+from certificates.rendering.qr import read_qr_texts
+from certificates.rendering.services import certificate_render
+from certificates.signing.keys import QRPayloadError, QRStatus, parse_qr_text, verify_payload
+
+__all__ = [
+    "ChainError",
+    "QRPayloadError",
+    "QRStatus",
+    "certificate_public_get",
+    "certificate_render",
+    "content_hash",
+    "get_chain_client",
+    "normalize_credential_id",
+    "parse_qr_text",
+    "phash_bits",
+    "public_record",
+    "read_qr_texts",
+    "verify_payload",
+    "verify_proof",
+]
