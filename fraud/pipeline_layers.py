@@ -48,6 +48,11 @@ def get_layer(name: str) -> Layer:
     return layer_class(name)()
 
 
+def max_points(name: str) -> int:
+    """What layer `name` can earn, from its standard class (an override may not even load)."""
+    return _import(LAYER_PATHS[name]).max_points
+
+
 @cache
 def titles() -> dict[str, str]:
     """Each layer's title as shown to people, from the standard classes (not the overrides)."""

@@ -25,9 +25,9 @@ def _error(max_points: int, message: str) -> LayerResult:
 def run_layer(inputs: PipelineInputs, name: str) -> dict:
     """Run layer `name` and return its result as a JSON-able dict (artifacts stored as files)."""
     started = time.perf_counter()
-    layer_class = pipeline_layers.layer_class(name)
-    max_points = layer_class.max_points
-    try:
+    max_points = pipeline_layers.max_points(name)
+    try:  # resolving the class is inside: a broken override is this layer's error, not the task's
+        layer_class = pipeline_layers.layer_class(name)
         result = layer_class().run(build_context(inputs, layer_class.inputs))
     except SoftTimeLimitExceeded:
         result = _error(max_points, "This check took too long and was stopped; it earned no points.")
