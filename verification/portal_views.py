@@ -28,7 +28,7 @@ from fraud.matching import FIELD_LABELS
 from organizations.portal import DashboardSection, portal_view
 
 from . import selectors
-from .api.serializers import VerificationSerializer
+from .explanation import verification_explanation
 from .forms import VerificationFilterForm
 from .models import VerificationRequest
 
@@ -266,7 +266,7 @@ def _unique(items: list[str]) -> list[str]:
 
 
 def _layers(verification: VerificationRequest, data: dict) -> list[dict]:
-    """The serializer's layers, with artifact links pointing at the portal's access-checked view."""
+    """The explanation's layers, with artifact links pointing at the portal's access-checked view."""
     layers = []
     for layer in data["layers"]:
         artifacts = [
@@ -293,7 +293,7 @@ def _layers(verification: VerificationRequest, data: dict) -> list[dict]:
 @require_GET
 def verification_detail_view(request, pk):
     verification = _verification(request, pk)
-    data = VerificationSerializer(verification).data
+    data = verification_explanation(verification)
     document = data["document_fields"]
     read = [
         {"field": name.replace("_", " "), "value": value} for name, value in (document["read"] or {}).items()

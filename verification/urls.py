@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import public_pages
 
 app_name = "verify"
 urlpatterns = [
-    path("", views.verify_form, name="form"),
-    path("results/<uuid:pk>/", views.verify_result, name="result"),
-    path("<str:credential_id>/", views.certificate_page, name="certificate"),
-    path("<str:credential_id>/image.png", views.certificate_image, name="certificate-image"),
+    path("", public_pages.verify_form, name="form"),
+    path("results/<uuid:pk>/", public_pages.verify_result, name="result"),
+    path("<str:credential_id>/", public_pages.certificate_page, name="certificate"),
+    path("<str:credential_id>/image.png", public_pages.certificate_image, name="certificate-image"),
 ]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from fraud import pipeline_layers
+from verification import explanation
 from verification.models import LayerResult, VerificationRequest
 
 
@@ -28,13 +28,10 @@ class LayerResultSerializer(serializers.ModelSerializer):
         ]
 
     def get_title(self, obj) -> str:
-        return pipeline_layers.titles().get(obj.layer, obj.layer)
+        return explanation.layer_title(obj)
 
     def get_artifacts(self, obj) -> dict:
-        base = f"/api/v1/verifications/{obj.verification_id}/artifacts/{obj.layer}"
-        token = self.context.get("token")
-        suffix = f"?token={token}" if token else ""
-        return {name: f"{base}/{name}/{suffix}" for name in obj.artifacts}
+        return explanation.layer_artifacts(obj, self.context.get("token") or "")
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -72,52 +69,33 @@ class VerificationSerializer(serializers.ModelSerializer):
             "duration_ms",
         ]
 
+    # The computed fields come from verification/explanation.py, which the pages use too.
     def get_status_url(self, obj) -> str:
-        token = self.context.get("token")
-        return f"/api/v1/verifications/{obj.pk}/" + (f"?token={token}" if token else "")
+        return explanation.status_url(obj, self.context.get("token") or "")
 
     def get_credential_id(self, obj) -> str | None:
-        return (
-            obj.certificate.credential_id if obj.certificate else (obj.extracted or {}).get("credential_id")
-        )
+        return explanation.credential_id(obj)
 
     def get_issuer(self, obj) -> dict | None:
-        org = obj.organization
-        return {"slug": org.slug, "name": org.name} if org else None
-
-    def _layers(self, obj):
-        return sorted(obj.layers.all(), key=lambda layer: layer.position)
+        return explanation.issuer(obj)
 
     def get_layers(self, obj) -> list[dict]:
-        return LayerResultSerializer(self._layers(obj), many=True, context=self.context).data
+        return LayerResultSerializer(explanation.ordered_layers(obj), many=True, context=self.context).data
 
     def get_layers_ran(self, obj) -> list[str]:
-        return [layer.layer for layer in self._layers(obj) if layer.status in ("passed", "warning", "failed")]
+        return explanation.layers_ran(obj)
 
     def get_layers_skipped(self, obj) -> list[dict]:
-        return [
-            {"layer": layer.layer, "reason": (layer.findings or [{}])[0].get("message", "")}
-            for layer in self._layers(obj)
-            if layer.status == "skipped"
-        ]
+        return explanation.layers_skipped(obj)
 
     def get_layers_errored(self, obj) -> list[str]:
-        return [layer.layer for layer in self._layers(obj) if layer.status == "error"]
+        return explanation.layers_errored(obj)
 
     def get_document_fields(self, obj) -> dict:
-        extracted = obj.extracted or {}
-        fields = dict((extracted.get("vision") or {}).get("fields") or {})
-        qr = extracted.get("qr")
-        return {
-            "read": fields,
-            "reading_path": (extracted.get("vision") or {}).get("path"),
-            "qr": (qr or {}).get("fields"),
-            "qr_signature_valid": (qr or {}).get("signature_valid"),
-        }
+        return explanation.document_fields(obj)
 
     def get_comparison(self, obj) -> list | dict | None:
-        registry = next((layer for layer in obj.layers.all() if layer.layer == "registry"), None)
-        return (registry.details or {}).get("fields") if registry else None
+        return explanation.comparison(obj)
 
 
 class VerificationCreatedSerializer(serializers.Serializer):

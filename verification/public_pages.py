@@ -1,4 +1,5 @@
-"""Public pages: the certificate page /verify/<credential_id>/ (and, with issue D, the upload page)."""
+"""The public pages, open to anyone: the upload form /verify/ and its result page, and a
+certificate's page /verify/<credential_id>/ with its image. Staff pages are in portal_views.py."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from certificates.public_status import selectors as public_selectors
-from certificates.public_status.record import public_record
-from certificates.rendering.services import certificate_render
+from certificates.api import certificate_public_get, certificate_render, public_record
 
 STATUS_SENTENCES = {
     "valid": "This certificate is valid.",
@@ -40,7 +39,7 @@ def linkedin_add_url(record: dict) -> str:
 @require_GET
 def certificate_page(request, credential_id: str):
     try:
-        certificate = public_selectors.certificate_public_get(credential_id)
+        certificate = certificate_public_get(credential_id)
     except Http404:
         return render(
             request, "public/certificate_not_found.html", {"credential_id": credential_id}, status=404
@@ -58,7 +57,7 @@ def certificate_page(request, credential_id: str):
 
 @require_GET
 def certificate_image(request, credential_id: str):
-    certificate = certificate_render(certificate=public_selectors.certificate_public_get(credential_id))
+    certificate = certificate_render(certificate=certificate_public_get(credential_id))
     response = FileResponse(certificate.image.open("rb"), content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(False, f"{certificate.credential_id}.png")
     response["Cache-Control"] = "public, max-age=300"
@@ -100,12 +99,12 @@ def verify_form(request):
 def verify_result(request, pk):
     from organizations.access import Actor
 
-    from .api.serializers import VerificationSerializer
+    from .explanation import verification_explanation
     from .selectors import verification_get
 
     token = request.session.get(SESSION_TOKENS, {}).get(str(pk), "")
     verification = verification_get(Actor.from_request(request), pk, token=token)
-    data = VerificationSerializer(verification, context={"token": token}).data
+    data = verification_explanation(verification, token=token)
     return render(
         request,
         "public/verify_result.html",

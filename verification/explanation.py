@@ -1,0 +1,110 @@
+"""What a verification found, as plain data: the one shape the API, the portal and the public result
+page show (the API's VerificationSerializer reads its computed fields from here).
+"""
+
+from __future__ import annotations
+
+from fraud import pipeline_layers
+
+from .models import LayerResult, VerificationRequest
+
+LAYER_FIELDS = ("layer", "status", "points", "max_points", "findings", "details", "duration_ms")
+VERIFICATION_FIELDS = (
+    "id",
+    "status",
+    "score",
+    "verdict",
+    "reasons",
+    "client_country",
+    "error",
+    "created_at",
+    "completed_at",
+    "duration_ms",
+)
+
+
+def status_url(verification: VerificationRequest, token: str = "") -> str:
+    return f"/api/v1/verifications/{verification.pk}/" + (f"?token={token}" if token else "")
+
+
+def credential_id(verification: VerificationRequest) -> str | None:
+    if verification.certificate:
+        return verification.certificate.credential_id
+    return (verification.extracted or {}).get("credential_id")
+
+
+def issuer(verification: VerificationRequest) -> dict | None:
+    org = verification.organization
+    return {"slug": org.slug, "name": org.name} if org else None
+
+
+def layer_title(layer: LayerResult) -> str:
+    return pipeline_layers.titles().get(layer.layer, layer.layer)
+
+
+def layer_artifacts(layer: LayerResult, token: str = "") -> dict:
+    """API links to the layer's images (heat-maps), carrying the access token when there is one."""
+    base = f"/api/v1/verifications/{layer.verification_id}/artifacts/{layer.layer}"
+    suffix = f"?token={token}" if token else ""
+    return {name: f"{base}/{name}/{suffix}" for name in layer.artifacts}
+
+
+def ordered_layers(verification: VerificationRequest) -> list[LayerResult]:
+    return sorted(verification.layers.all(), key=lambda layer: layer.position)
+
+
+def layer_entry(layer: LayerResult, token: str = "") -> dict:
+    entry = {name: getattr(layer, name) for name in LAYER_FIELDS}
+    return {**entry, "title": layer_title(layer), "artifacts": layer_artifacts(layer, token)}
+
+
+def layers_ran(verification: VerificationRequest) -> list[str]:
+    ran = ("passed", "warning", "failed")
+    return [layer.layer for layer in ordered_layers(verification) if layer.status in ran]
+
+
+def layers_skipped(verification: VerificationRequest) -> list[dict]:
+    return [
+        {"layer": layer.layer, "reason": (layer.findings or [{}])[0].get("message", "")}
+        for layer in ordered_layers(verification)
+        if layer.status == "skipped"
+    ]
+
+
+def layers_errored(verification: VerificationRequest) -> list[str]:
+    return [layer.layer for layer in ordered_layers(verification) if layer.status == "error"]
+
+
+def document_fields(verification: VerificationRequest) -> dict:
+    """What was read off the document: the fields (Gemini or OCR), the reading path and the QR."""
+    extracted = verification.extracted or {}
+    vision = extracted.get("vision") or {}
+    qr = extracted.get("qr") or {}
+    return {
+        "read": dict(vision.get("fields") or {}),
+        "reading_path": vision.get("path"),
+        "qr": qr.get("fields"),
+        "qr_signature_valid": qr.get("signature_valid"),
+    }
+
+
+def comparison(verification: VerificationRequest) -> list | dict | None:
+    """The registry layer's field-by-field comparison with the issuer's record, if it ran."""
+    registry = next((layer for layer in verification.layers.all() if layer.layer == "registry"), None)
+    return (registry.details or {}).get("fields") if registry else None
+
+
+def verification_explanation(verification: VerificationRequest, *, token: str = "") -> dict:
+    """The verification as the pages show it: the API's fields, with Python values (not JSON)."""
+    return {
+        **{name: getattr(verification, name) for name in VERIFICATION_FIELDS},
+        "status_url": status_url(verification, token),
+        "credential_id": credential_id(verification),
+        "issuer": issuer(verification),
+        "document_fields": document_fields(verification),
+        "comparison": comparison(verification),
+        "layers": [layer_entry(layer, token) for layer in ordered_layers(verification)],
+        "layers_ran": layers_ran(verification),
+        "layers_skipped": layers_skipped(verification),
+        "layers_errored": layers_errored(verification),
+    }
