@@ -225,6 +225,7 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
         "anon_verify": env.str("THROTTLE_ANON_VERIFY", default="30/min"),
+        "verify": env.str("THROTTLE_VERIFY", default="120/min"),  # per person or API key
         "public_lookup": env.str("THROTTLE_PUBLIC_LOOKUP", default="120/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

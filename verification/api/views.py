@@ -4,12 +4,14 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.throttling import AnonVerifyThrottle
 from organizations.permissions import ActorMixin
 from verification import selectors, services
+from verification.errors import VerificationThrottled
 from verification.models import VerificationRequest
 
 from . import serializers as s
@@ -40,6 +42,10 @@ class VerificationViewSet(
     throttle_classes = [AnonVerifyThrottle]
     filterset_fields = ["verdict", "status"]
 
+    def get_throttles(self):
+        # Starting a verification is counted by the service, in the same buckets, on every path.
+        return [] if self.action == "create" else super().get_throttles()
+
     def get_permissions(self):
         if self.action in ("create", "retrieve", "artifact"):
             return [permissions.AllowAny()]
@@ -66,11 +72,14 @@ class VerificationViewSet(
     def create(self, request, *args, **kwargs):
         data = s.VerificationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verification = services.verification_create(
-            actor=self.actor,
-            upload=data.validated_data.get("file"),
-            credential_id=data.validated_data.get("credential_id", ""),
-        )
+        try:
+            verification = services.verification_create(
+                actor=self.actor,
+                upload=data.validated_data.get("file"),
+                credential_id=data.validated_data.get("credential_id", ""),
+            )
+        except VerificationThrottled as exc:
+            raise Throttled(wait=exc.retry_after) from None  # the API's 429 body, with Retry-After
         verification.refresh_from_db(fields=["status"])
         token = verification.access_token
         return Response(
