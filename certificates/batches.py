@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -125,8 +125,17 @@ def batch_start(
         file_sha256=digest,
         total_rows=len(rows),
     )
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:  # the same file uploaded at the same moment: its batch committed first
+        existing = organization.issuance_batches.filter(file_sha256=digest).first()
+        if existing is None:
+            raise
+        return existing, False
+    # Stored only by the upload that won the row, so concurrent uploads leave no stray files.
     batch.file.save(f"{digest[:16]}.csv", ContentFile(data), save=False)
-    batch.save()
+    batch.save(update_fields=["file"])
     audit_by(
         actor,
         action="batch.started",
@@ -284,7 +293,8 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
                 **kwargs,
             )
         )
-    Certificate.objects.bulk_create(new)
+    new, raced = _insert_skipping_taken(organization, new)
+    skipped += raced
     issued_ids = [certificate.credential_id for certificate in new]
     transaction.on_commit(lambda: public_cache.invalidate_many(issued_ids))  # cached 404s
     failed_rows = len({e["row"] for e in errors})
@@ -295,6 +305,29 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
     batch.errors = batch.errors + errors
     batch.save(update_fields=["processed_rows", "issued_count", "skipped_count", "failed_count", "errors"])
     return True
+
+
+def _insert_skipping_taken(
+    organization: Organization, certificates: list[Certificate]
+) -> tuple[list[Certificate], int]:
+    """Insert the chunk; rows whose external_id a concurrent issuance committed first are skipped.
+
+    Returns (the certificates inserted, how many were skipped).
+    """
+    try:
+        with transaction.atomic():
+            Certificate.objects.bulk_create(certificates)
+        return certificates, 0
+    except IntegrityError:
+        wanted = [c.external_id for c in certificates if c.external_id]
+        taken = set(
+            organization.certificates.filter(external_id__in=wanted).values_list("external_id", flat=True)
+        )
+        if not taken:
+            raise
+        rest = [c for c in certificates if c.external_id not in taken]
+        inserted, skipped = _insert_skipping_taken(organization, rest)
+        return inserted, skipped + len(certificates) - len(rest)
 
 
 @transaction.atomic
