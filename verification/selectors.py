@@ -32,8 +32,13 @@ def verification_get(actor: Actor, verification_id, *, token: str = "") -> Verif
         )
     except (VerificationRequest.DoesNotExist, ValueError, Exception):
         raise Http404("No such verification.") from None
-    if token and secrets.compare_digest(token, verification.access_token):
+    if access_token_matches(verification, token):
         return verification
     if actor.is_authenticated and verifications_for_actor(actor).filter(pk=verification.pk).exists():
         return verification
     raise Http404("No such verification.")
+
+
+def access_token_matches(verification: VerificationRequest, token: str) -> bool:
+    """Whether `token` is the verification's access token (the anonymous requester's key)."""
+    return bool(token) and secrets.compare_digest(token.encode(), verification.access_token.encode())

@@ -43,12 +43,12 @@ STALE_RUNNING = timedelta(minutes=10)
 
 
 def result_cache_key(verification_id) -> str:
+    """Where a finished verification's token-free representation is cached (the API's detail)."""
     return f"verification:{verification_id}"
 
 
 def result_cache_forget(verification_id) -> None:
-    base = result_cache_key(verification_id)
-    cache.delete_many([f"{base}:True", f"{base}:False"])
+    cache.delete(result_cache_key(verification_id))
 
 
 def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -> VerificationRequest:

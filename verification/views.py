@@ -107,12 +107,13 @@ def verify_form(request):
 def verify_result(request, pk):
     from organizations.access import Actor
 
-    from .api.serializers import VerificationSerializer
-    from .selectors import verification_get
+    from .api.serializers import VerificationSerializer, with_access_token
+    from .selectors import access_token_matches, verification_get
 
     token = request.session.get(SESSION_TOKENS, {}).get(str(pk), "")
     verification = verification_get(Actor.from_request(request), pk, token=token)
-    data = VerificationSerializer(verification, context={"token": token}).data
+    token = token if access_token_matches(verification, token) else ""
+    data = with_access_token(VerificationSerializer(verification).data, token)
     return render(
         request,
         "public/verify_result.html",

@@ -32,9 +32,7 @@ class LayerResultSerializer(serializers.ModelSerializer):
 
     def get_artifacts(self, obj) -> dict:
         base = f"/api/v1/verifications/{obj.verification_id}/artifacts/{obj.layer}"
-        token = self.context.get("token")
-        suffix = f"?token={token}" if token else ""
-        return {name: f"{base}/{name}/{suffix}" for name in obj.artifacts}
+        return {name: f"{base}/{name}/" for name in obj.artifacts}
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -73,8 +71,7 @@ class VerificationSerializer(serializers.ModelSerializer):
         ]
 
     def get_status_url(self, obj) -> str:
-        token = self.context.get("token")
-        return f"/api/v1/verifications/{obj.pk}/" + (f"?token={token}" if token else "")
+        return f"/api/v1/verifications/{obj.pk}/"
 
     def get_credential_id(self, obj) -> str | None:
         return (
@@ -118,6 +115,19 @@ class VerificationSerializer(serializers.ModelSerializer):
     def get_comparison(self, obj) -> list | dict | None:
         registry = next((layer for layer in obj.layers.all() if layer.layer == "registry"), None)
         return (registry.details or {}).get("fields") if registry else None
+
+
+def with_access_token(data: dict, token: str) -> dict:
+    """A serialized verification (token-free, as it may be cached and shown to anyone entitled to
+    it) whose links carry `token`: pass only the access token the caller presented and matched."""
+    if not token:
+        return data
+    suffix = f"?token={token}"
+    layers = [
+        {**layer, "artifacts": {name: url + suffix for name, url in layer["artifacts"].items()}}
+        for layer in data["layers"]
+    ]
+    return {**data, "status_url": data["status_url"] + suffix, "layers": layers}
 
 
 class VerificationCreatedSerializer(serializers.Serializer):

@@ -62,9 +62,6 @@ class VerificationViewSet(
     def get_object(self):
         return selectors.verification_get(self.actor, self.kwargs["pk"], token=self._token())
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "token": self._token()}
-
     @extend_schema(
         request={"multipart/form-data": s.VerificationCreateSerializer},
         responses={202: s.VerificationCreatedSerializer},
@@ -95,14 +92,19 @@ class VerificationViewSet(
     @extend_schema(parameters=[TOKEN])
     def retrieve(self, request, *args, **kwargs):
         verification = self.get_object()  # access is checked on every read, cached or not
+        token = self._token() if selectors.access_token_matches(verification, self._token()) else ""
+        return Response(s.with_access_token(self._representation(verification), token))
+
+    def _representation(self, verification) -> dict:
+        """The token-free body, cached once finished: every caller's own token is added after."""
         if verification.status != VerificationRequest.Status.COMPLETED:
-            return Response(self.get_serializer(verification).data)
-        key = f"{services.result_cache_key(verification.pk)}:{bool(self._token())}"
+            return self.get_serializer(verification).data
+        key = services.result_cache_key(verification.pk)
         data = cache.get(key)
         if data is None:
             data = self.get_serializer(verification).data
             cache.set(key, data, 600)
-        return Response(data)
+        return data
 
     def perform_destroy(self, instance):
         services.verification_delete(actor=self.actor, verification=instance)
