@@ -255,6 +255,9 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 @transaction.atomic
 def user_deactivate(*, user: User) -> None:
     """Deactivate and minimize personal data; the row stays so history keeps its actor."""
+    from organizations.services import memberships_check_owner_can_leave  # organizations imports us
+
+    memberships_check_owner_can_leave(user=user)  # keeps the organizations locked until we commit
     user.is_active = False
     user.full_name = ""
     user.email = f"deleted-{user.pk}@invalid.certverify"
