@@ -300,8 +300,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
-# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only direct loopback requests.
+# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only direct loopback
+# requests, and in production (METRICS_ALLOW_LOOPBACK off there) nothing at all.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_LOOPBACK = True
 METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=[])
 
 # --- Integrations (each on when its variable is set) ----------------------------------------
