@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.client_ip import client_ip
+
 logger = logging.getLogger(__name__)
 
 
@@ -76,6 +78,10 @@ class ScopedIPThrottle(SimpleRateThrottle):
     """
 
     scope = ""
+
+    def get_ident(self, request):
+        # The address the audit log and the failed-login buckets see too (NUM_PROXIES hops trusted).
+        return client_ip(request)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
