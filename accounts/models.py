@@ -38,7 +38,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     totp_secret_encrypted = models.TextField(blank=True)
     totp_enabled = models.BooleanField(default=False)
     totp_last_used_step = models.BigIntegerField(null=True, blank=True)
+    # Failed sign-ins from every address since failed_login_since; past the account's ceiling the
+    # account is locked for everyone until locked_until (accounts/lockout.py).
     failed_login_count = models.PositiveIntegerField(default=0)
+    failed_login_since = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
@@ -73,3 +76,24 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code of {self.user_id} ({'used' if self.used_at else 'unused'})"
+
+
+class LoginFailure(models.Model):
+    """Failed sign-ins of one account from one client address, and that address's lockout.
+
+    Counted per (account, address) so a guesser locks out itself, not the owner signing in from
+    elsewhere (accounts/lockout.py). Deleted when that address signs in.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_failures")
+    ip = models.CharField(max_length=45, blank=True)  # "" when the address is not known
+    failures = models.PositiveIntegerField(default=0)
+    failed_since = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ip"], name="uniq_login_failure")]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failed sign-ins of {self.user_id} from {self.ip or 'an unknown address'}"

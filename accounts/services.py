@@ -6,7 +6,6 @@ Responses built on these never reveal whether an e-mail address has an account.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -17,20 +16,21 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from core.client_ip import client_ip
 
 from .errors import AccountError, AuthFailed
+from .lockout import login_failure_record, login_failures_clear, login_locked, login_success_record
 from .models import User
 from .signals import emit_security_event
+from .tokens import user_revoke_refresh_tokens
 from .twofactor import totp_verify
 
 EMAIL_VERIFY_SALT = "accounts.verify-email"
-LOCKOUT_THRESHOLD = 10
-LOCKOUT_DURATION = timedelta(minutes=15)
+NO_ACCOUNT = "No active account found with the given credentials."
 
 logger = logging.getLogger(__name__)
 
@@ -140,51 +140,45 @@ def user_verify_email(*, token: str) -> User:
 def user_authenticate(*, request, email: str, password: str, otp_code: str = "") -> User:
     """Check credentials (and the second factor once enabled) for the token endpoint and portal.
 
-    Unknown address, wrong password and locked account all fail the same way.
+    Unknown address, wrong password and a lockout (accounts/lockout.py) all fail the same way.
     """
     email = (email or "").strip().lower()
+    ip = client_ip(request)
     candidate = User.objects.filter(email__iexact=email).first()
-    now = timezone.now()
-    if candidate is not None and candidate.locked_until and candidate.locked_until > now:
+    if candidate is not None and login_locked(user=candidate, ip=ip):
         authenticate(request, email=email, password=password)  # same work, same timing
-        raise AuthFailed("No active account found with the given credentials.")
+        raise AuthFailed(NO_ACCOUNT)
     user = authenticate(request, email=email, password=password)
     if user is None:
         if candidate is not None:
-            _record_failed_login(candidate, request)
-        raise AuthFailed("No active account found with the given credentials.")
+            _login_failed(candidate, ip)
+        raise AuthFailed(NO_ACCOUNT)
     if not user.email_verified:
         raise AccountError("Verify your e-mail address first; we sent you a link.", code="email_unverified")
-    if user.totp_enabled:
-        if not otp_code:
-            raise AuthFailed(
-                "Enter the code from your authenticator app.", code="otp_required", field="otp_code"
-            )
-        if not totp_verify(user=user, code=otp_code):
-            _record_failed_login(user, request)
-            raise AuthFailed("That code is not valid.", code="otp_invalid", field="otp_code")
-    if user.failed_login_count or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    if not user.totp_enabled:
+        login_success_record(user=user, ip=ip)
+        return user
+    if not otp_code:
+        raise AuthFailed("Enter the code from your authenticator app.", code="otp_required", field="otp_code")
+    return user_verify_second_factor(request=request, user=user, code=otp_code)
+
+
+def user_verify_second_factor(*, request, user: User, code: str) -> User:
+    """The code step of a sign-in whose password was right (a TOTP or a backup code), locked out
+    and counted like the password step. The portal calls it on its own page after the password."""
+    ip = client_ip(request)
+    if login_locked(user=user, ip=ip):
+        raise AuthFailed(NO_ACCOUNT)
+    if not totp_verify(user=user, code=code):
+        _login_failed(user, ip)
+        raise AuthFailed("That code is not valid.", code="otp_invalid", field="otp_code")
+    login_success_record(user=user, ip=ip)
     return user
 
 
-def _record_failed_login(user: User, request) -> None:
-    count = user.failed_login_count + 1
-    locked_until = timezone.now() + LOCKOUT_DURATION if count >= LOCKOUT_THRESHOLD else None
-    User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=locked_until)
-    emit_security_event(user=user, action="auth.login_failed", ip=_ip(request), details={"count": count})
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
-def user_revoke_refresh_tokens(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of the user (logout everywhere)."""
-    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
-    rows = [BlacklistedToken(token=token) for token in outstanding]
-    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+def _login_failed(user: User, ip: str | None) -> None:
+    failures = login_failure_record(user=user, ip=ip)
+    emit_security_event(user=user, action="auth.login_failed", ip=ip, details={"count": failures})
 
 
 @transaction.atomic
@@ -235,9 +229,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         raise invalid
     _validate_password(new_password, user)
     user.set_password(new_password)
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.save(update_fields=["password", "failed_login_count", "locked_until"])
+    user.save(update_fields=["password"])
+    login_failures_clear(user=user)
     user_revoke_refresh_tokens(user=user)
     emit_security_event(user=user, action="auth.password_reset")
     return user
@@ -253,6 +246,9 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 @transaction.atomic
 def user_deactivate(*, user: User) -> None:
     """Deactivate and minimize personal data; the row stays so history keeps its actor."""
+    from organizations.services import memberships_check_owner_can_leave  # organizations imports us
+
+    memberships_check_owner_can_leave(user=user)  # keeps the organizations locked until we commit
     user.is_active = False
     user.full_name = ""
     user.email = f"deleted-{user.pk}@invalid.certverify"

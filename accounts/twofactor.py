@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 import pyotp
@@ -15,9 +16,17 @@ from core.crypto import decrypt_text, encrypt_text
 from .errors import AccountError
 from .models import BackupCode, User
 from .signals import emit_security_event
+from .tokens import user_revoke_refresh_tokens
 
 ISSUER_NAME = "CertVerify"
 BACKUP_CODE_COUNT = 10
+# What a person may type, in ASCII only ([0-9], not \d, which matches every script's digits): the
+# authenticator app's code, or (where a backup code is accepted) one of theirs, e.g. 3f9a0c-81be2d.
+# ^ and $ (not \A and \Z) so the OpenAPI schema can carry them; the fields strip whitespace first.
+TOTP_CODE_PATTERN = r"^[0-9]{6}$"
+OTP_CODE_PATTERN = r"^(?:[0-9]{6}|[0-9A-Fa-f]{6}-?[0-9A-Fa-f]{6})$"
+TOTP_CODE_MESSAGE = "Enter the 6-digit code from your authenticator app."
+OTP_CODE_MESSAGE = "Enter the 6-digit code from your authenticator app, or one of your backup codes."
 
 
 def _hash_code(code: str) -> str:
@@ -40,20 +49,25 @@ def totp_begin_enrolment(*, user: User) -> dict:
 
 
 def _matching_step(user: User, code: str) -> int | None:
-    if not user.totp_secret_encrypted or not code:
+    code = (code or "").strip()
+    # compare_digest refuses non-ASCII text with a TypeError; such a code is simply not valid.
+    if not user.totp_secret_encrypted or not re.fullmatch(TOTP_CODE_PATTERN, code):
         return None
     totp = pyotp.TOTP(decrypt_text(user.totp_secret_encrypted))
     now = timezone.now()
     for drift in (-1, 0, 1):
         at = now.timestamp() + drift * totp.interval
-        if secrets.compare_digest(totp.at(at), code.strip()):
+        if secrets.compare_digest(totp.at(at), code):
             return int(at // totp.interval)
     return None
 
 
 @transaction.atomic
 def totp_confirm_enrolment(*, user: User, code: str, ip: str | None = None) -> list[str]:
-    """Activate two-factor once the user proves their app works; returns backup codes (shown once)."""
+    """Activate two-factor once the user proves their app works; returns backup codes (shown once).
+
+    Every refresh token of the account is revoked: one taken before the second factor existed
+    must not outlive it (the caller signs in again, with a code)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.totp_enabled:
         raise AccountError("Two-factor authentication is already enabled.", code="totp_already_enabled")
@@ -66,6 +80,7 @@ def totp_confirm_enrolment(*, user: User, code: str, ip: str | None = None) -> l
     user.totp_last_used_step = step
     user.save(update_fields=["totp_enabled", "totp_last_used_step"])
     codes = _replace_backup_codes(user)
+    user_revoke_refresh_tokens(user=user)
     emit_security_event(user=user, action="auth.2fa_enabled", ip=ip)
     return codes
 

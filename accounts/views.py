@@ -2,7 +2,8 @@
 
 Sign-in is two steps when two-factor is on: the password step (accounts.services.user_authenticate)
 leaves only a short-lived signed token naming the pending user in the session; the session is
-logged in after the code step, never before.
+logged in after the code step (accounts.services.user_verify_second_factor), never before. The
+Django admin signs in here too (admin_login_view).
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import pyotp
 import segno
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.client_ip import client_ip
 from core.crypto import decrypt_text
 from core.errors import DomainError
 from core.portal import apply_domain_error, safe_next_url
@@ -38,10 +41,6 @@ PENDING_SALT = "accounts.portal.second-factor"
 PENDING_MAX_AGE = 300
 MAX_CODE_ATTEMPTS = 5
 RESET_SENT = "If an account uses this address, we have sent a link to choose a new password. It is valid for a limited time."
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _throttled(request, throttle_class) -> HttpResponse | None:
@@ -118,21 +117,6 @@ def _drop_pending(request) -> None:
     request.session.pop(PENDING_ATTEMPTS_KEY, None)
 
 
-def _check_second_factor(request, user: User, code: str) -> None:
-    """The code step of user_authenticate for a user whose password was already checked.
-
-    Kept beside the view until accounts.services grows a public equivalent; it applies the same
-    lockout, failure counting and reset as user_authenticate.
-    """
-    if user.locked_until and user.locked_until > timezone.now():
-        raise AuthFailed("No active account found with the given credentials.")
-    if not twofactor.totp_verify(user=user, code=code):
-        services._record_failed_login(user, request)
-        raise AuthFailed("That code is not valid.", code="otp_invalid", field="code")
-    if user.failed_login_count or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-
-
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -147,7 +131,7 @@ def login_otp_view(request):
             return limited
         if form.is_valid():
             try:
-                _check_second_factor(request, user, form.cleaned_data["code"])
+                services.user_verify_second_factor(request=request, user=user, code=form.cleaned_data["code"])
             except DomainError as exc:
                 attempts = request.session.get(PENDING_ATTEMPTS_KEY, 0) + 1
                 request.session[PENDING_ATTEMPTS_KEY] = attempts
@@ -155,7 +139,7 @@ def login_otp_view(request):
                     _drop_pending(request)
                     messages.error(request, "Too many wrong codes. Please sign in again.")
                     return redirect("portal:login")
-                apply_domain_error(form, exc)
+                apply_domain_error(form, exc, {"otp_code": "code"})
             else:
                 return _sign_in(request, user, next_url)
     return render(request, "portal/auth/login_otp.html", {"form": form})
@@ -167,10 +151,25 @@ def _sign_in(request, user: User, next_url: str):
     return redirect(next_url)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def admin_login_view(request):
+    """The Django admin's sign-in page sends people to this sign-in (password, then the second
+    factor, under the login throttle and the failure counting), keeping `next`; the admin's own
+    password form is never served, and nothing posted to it is checked."""
+    next_url = safe_next_url(request, fallback="admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, login_url="portal:login")
+    if request.user.is_active and request.user.is_staff:
+        return redirect(next_url)
+    raise PermissionDenied  # signed in without staff rights: signing in again would not help
+
+
 @require_POST
 def logout_view(request):
+    """Signs out of the portal and of the admin (config/urls.py sends the admin's sign-out here)."""
     if request.user.is_authenticated:
-        emit_security_event(user=request.user, action="auth.logout", ip=_ip(request))
+        emit_security_event(user=request.user, action="auth.logout", ip=client_ip(request))
     logout(request)
     messages.success(request, "You have signed out.")
     return redirect("portal:login")
@@ -265,7 +264,7 @@ def password_change_view(request):
                 user=request.user,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password1"],
-                ip=_ip(request),
+                ip=client_ip(request),
             )
         except DomainError as exc:
             apply_domain_error(form, exc, {"password": "new_password1"})
@@ -328,7 +327,7 @@ def two_factor_enrol_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             codes = twofactor.totp_confirm_enrolment(
-                user=request.user, code=form.cleaned_data["code"], ip=_ip(request)
+                user=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -346,7 +345,7 @@ def two_factor_disable_view(request):
     form = forms.TOTPDisableForm(request.POST)
     if form.is_valid():
         try:
-            twofactor.totp_disable(user=request.user, ip=_ip(request), **form.cleaned_data)
+            twofactor.totp_disable(user=request.user, ip=client_ip(request), **form.cleaned_data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:

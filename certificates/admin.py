@@ -9,11 +9,32 @@ from certificates.models import (
     SigningKey,
 )
 
-HASHES = ["content_hash", "canonical_fields", "qr_text", "phash", "merkle_proof", "signing_key", "anchor"]
+REISSUE_HINT = (
+    "Issued certificates are immutable records: their content hash, signed QR code and blockchain "
+    "proof are made of these fields, so they cannot be edited, added or deleted here. To correct one, "
+    "reissue it: in the portal (the certificate's page, Reissue) or with POST "
+    "/api/v1/certificates/<credential_id>/reissue/. The reissue is audited, revokes this certificate "
+    "and links the two."
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never written: rows that only their service may create or change."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):
+    """Issuing, status changes and corrections go through certificates/services.py (portal, API)."""
+
     list_display = [
         "credential_id",
         "recipient_name",
@@ -26,22 +47,12 @@ class CertificateAdmin(admin.ModelAdmin):
     list_filter = ["status", "organization", "issue_date"]
     search_fields = ["credential_id", "recipient_name", "recipient_email", "title", "external_id"]
     list_select_related = ["organization", "anchor"]
-    readonly_fields = HASHES + [
-        "credential_id",
-        "organization",
-        "batch",
-        "supersedes",
-        "issued_by",
-        "created_at",
-        "updated_at",
-        "rendered_at",
-        "status_changed_at",
-        "status_changed_by",
-    ]
     date_hierarchy = "issue_date"
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # a verifier must always get an answer about an id that was once issued
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self.message_user(request, REISSUE_HINT, messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CertificateTemplate)
@@ -52,7 +63,10 @@ class CertificateTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuanceBatch)
-class IssuanceBatchAdmin(admin.ModelAdmin):
+class IssuanceBatchAdmin(ReadOnlyAdmin):
+    """batch_start stores, audits and enqueues a batch; one added or edited here (another
+    organization, another file) would be issued by the sweeper without either."""
+
     list_display = [
         "id",
         "organization",
@@ -64,14 +78,6 @@ class IssuanceBatchAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "organization"]
     search_fields = ["file_name", "file_sha256"]
-    readonly_fields = [
-        "file_sha256",
-        "errors",
-        "processed_rows",
-        "issued_count",
-        "skipped_count",
-        "failed_count",
-    ]
     list_select_related = ["organization"]
 
 

@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from organizations.models import Organization
 
+from .errors import CertificateError
+
 
 class SigningKey(models.Model):
     """An organization's Ed25519 key. Rotation keeps old public keys with their validity window."""
@@ -132,8 +134,63 @@ class IssuanceBatch(models.Model):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
+# Fixed at issuance: the content hash, the signed QR and the anchor's proof are made of them. A
+# correction is a reissue (certificates/services.py), which is audited and keeps the old record.
+ISSUED_FIELDS = (
+    "organization",
+    "credential_id",
+    "external_id",
+    "recipient_name",
+    "recipient_email",
+    "title",
+    "issue_date",
+    "expiry_date",
+    "grade",
+    "metadata",
+    "supersedes",
+    "canonical_fields",
+    "content_hash",
+    "signing_key",
+    "qr_text",
+)
+
+
+def _immutable(field: str | None = None, action: str = "changed") -> CertificateError:
+    return CertificateError(
+        f"An issued certificate cannot be {action}. Reissue it to correct it, or revoke it.",
+        field=field,
+        code="certificate_immutable",
+    )
+
+
+def _refuse_writing_issued_fields(names) -> None:
+    written = {Certificate._meta.get_field(name).name for name in names}
+    changed = [name for name in ISSUED_FIELDS if name in written]
+    if changed:
+        raise _immutable(changed[0])
+
+
+class CertificateQuerySet(models.QuerySet):
+    """Refuses writes of issued fields and deletes."""
+
+    def update(self, **kwargs):
+        _refuse_writing_issued_fields(kwargs)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse_writing_issued_fields(fields)  # before its transaction starts
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def delete(self):
+        raise _immutable(action="deleted")
+
+
 class Certificate(models.Model):
-    """An issued certificate. Never hard-deleted: an id once issued always gets an answer."""
+    """An issued certificate. Never hard-deleted: an id once issued always gets an answer.
+
+    Its ISSUED_FIELDS never change after issuance; save() and the queryset refuse to (a guard
+    against the paths that bypass the services, such as an admin form or a shell).
+    """
 
     class Status(models.TextChoices):
         ISSUED = "issued", "Issued"
@@ -186,6 +243,8 @@ class Certificate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         ordering = ["-issue_date", "-id"]
         constraints = [
@@ -208,6 +267,30 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential_id} — {self.recipient_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self._refuse_changed_issued_fields(kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise _immutable(action="deleted")
+
+    def _refuse_changed_issued_fields(self, update_fields) -> None:
+        """Compare what this save would write of ISSUED_FIELDS with the stored row."""
+        fields = [self._meta.get_field(name) for name in ISSUED_FIELDS]
+        if update_fields is not None:
+            fields = [f for f in fields if {f.name, f.attname} & set(update_fields)]
+        deferred = self.get_deferred_fields()
+        fields = [f for f in fields if f.attname not in deferred]
+        if not fields:
+            return
+        stored = type(self)._base_manager.filter(pk=self.pk).values(*(f.attname for f in fields)).first()
+        if stored is None:
+            return
+        for field in fields:
+            if field.to_python(getattr(self, field.attname)) != stored[field.attname]:
+                raise _immutable(field.name)
 
     @property
     def effective_status(self) -> str:

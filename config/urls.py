@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from core import health, metrics
 
 api_v1 = [
@@ -12,7 +14,18 @@ api_v1 = [
     path("", include("verification.api.urls")),
 ]
 
+# The admin signs in, out and changes passwords through the portal, so it gets the second factor,
+# the login throttle and the failure counting; these come before the admin's own pages.
+admin_account_pages = [
+    path("admin/login/", accounts_views.admin_login_view, name="admin-login"),
+    path("admin/logout/", accounts_views.logout_view, name="admin-logout"),
+    path(
+        "admin/password_change/", RedirectView.as_view(pattern_name="portal:profile"), name="admin-password"
+    ),
+]
+
 urlpatterns = [
+    *admin_account_pages,
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),
     path("verify/", include("verification.urls")),

@@ -43,6 +43,8 @@ KIND_BY_CODE = {
     "email_unverified": "forbidden",
     "account_exists": "conflict",
     "endpoint_disabled": "conflict",
+    "certificate_immutable": "conflict",
+    "not_member": "not_found",
 }
 
 

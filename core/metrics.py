@@ -17,9 +17,12 @@ start) and every process writes its samples there; the endpoint adds them up. Wi
 metrics of the process that answers the scrape are served (tests, runserver).
 
 Access: ``/metrics`` answers only (a) a request with ``Authorization: Bearer <METRICS_TOKEN>`` when
-that setting is set, or (b) when it is not set, a direct loopback request (127.0.0.0/8 or ::1 with
-no X-Forwarded-For, i.e. not relayed by a local proxy). Anything else gets a plain 404, so the
-endpoint's existence is not advertised.
+that setting is set, or (b) when it is not set and METRICS_ALLOW_LOOPBACK is on (the embedded
+default, for a developer's machine), a direct loopback request (127.0.0.0/8 or ::1 with no
+X-Forwarded-For). Anything else gets a plain 404, so the endpoint's existence is not advertised.
+Production settings turn (b) off: whether a request came from loopback says nothing once a local
+proxy relays outside requests without adding X-Forwarded-For, so there only the token opens it
+(and ``check --deploy`` asks for one, core/checks.py).
 """
 
 from __future__ import annotations
@@ -172,7 +175,7 @@ def metrics_allowed(request) -> bool:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, given = header.partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-    return _loopback_direct(request)
+    return getattr(settings, "METRICS_ALLOW_LOOPBACK", False) and _loopback_direct(request)
 
 
 def registry_for_scrape() -> CollectorRegistry:

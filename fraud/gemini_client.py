@@ -61,6 +61,10 @@ class DocumentReading(BaseModel):
 
 
 FIELDS = ("issuer", "recipient_name", "title", "issue_date", "expiry_date", "grade", "credential_id")
+# What the model reads is steered by the document, so its answer is cut to the size of a
+# certificate's text before anything parses or compares it (and before it is stored).
+MAX_FIELD_CHARS = 500
+MAX_TEXT_CHARS = 20_000
 
 
 class GeminiError(Exception):
@@ -195,15 +199,16 @@ def parse_response_text(text: str | None) -> GeminiReading:
         raise GeminiError("malformed", _short(exc)) from exc
     fields = {name: _clean(getattr(parsed, name)) for name in FIELDS}
     signs = [
-        {"description": sign.description.strip(), "box": _valid_box(sign.box_2d)}
+        {"description": sign.description.strip()[:MAX_FIELD_CHARS], "box": _valid_box(sign.box_2d)}
         for sign in parsed.manipulation_signs[:10]
         if sign.description.strip()
     ]
-    return GeminiReading(fields=fields, manipulation_signs=signs, text=parsed.visible_text.strip())
+    text = parsed.visible_text.strip()[:MAX_TEXT_CHARS]
+    return GeminiReading(fields=fields, manipulation_signs=signs, text=text)
 
 
 def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
+    value = (value or "").strip()[:MAX_FIELD_CHARS].strip()
     return None if value.lower() in ("", "null", "none", "n/a") else value
 
 

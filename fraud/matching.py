@@ -38,6 +38,9 @@ NAME_EDIT_BUDGET = ((14, 2), (8, 1))
 TITLE_MATCH_SCORE = 85.0
 # Titles: a printed title may drop words (a wrapped line) if it keeps this share of the record's.
 TITLE_SUBSET_COVERAGE = 0.7
+# Values are compared up to this length. Printed values come from OCR, Gemini and a QR code, all
+# steered by the uploader; name pairing is quadratic in words, fuzzy ratios in characters.
+MAX_COMPARED_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ def _label(field: str) -> str:
 
 def _is_blank(value: object) -> bool:
     return value is None or not str(value).strip()
+
+
+def _bounded(value):
+    return value[:MAX_COMPARED_CHARS] if isinstance(value, str) else value
 
 
 def _unreadable(field: str, printed: str | None, registry: str | None) -> FieldMatch:
@@ -173,6 +180,7 @@ def _names_agree(printed: list[str], registry: list[str]) -> bool:
 
 def compare_names(printed: str | None, registry: str, *, field: str = "recipient_name") -> FieldMatch:
     """Fuzzy name comparison: accents, case, punctuation, word order and OCR slips forgiven."""
+    printed, registry = _bounded(printed), _bounded(registry)
     if _is_blank(printed):
         return _unreadable(field, printed, registry)
     printed_variants = _name_variants(_without_label(printed, registry))
@@ -224,6 +232,7 @@ def _is_covering_subset(short: list[str], long: list[str]) -> bool:
 
 def compare_titles(printed: str | None, registry: str, *, field: str = "title") -> FieldMatch:
     """Lenient title comparison: filler words, abbreviations (BSc, MBA) and word order ignored."""
+    printed, registry = _bounded(printed), _bounded(registry)
     if _is_blank(printed):
         return _unreadable(field, printed, registry)
     mine, theirs = _title_words(printed), _title_words(registry)
@@ -259,9 +268,12 @@ _MONTHS = {
 }
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s\-/.]+([a-z]+)\.?,?[\s\-/.]+(\d{4})")
-_MONTH_DAY_YEAR = re.compile(r"([a-z]+)\.?[\s\-]+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
-_MONTH_YEAR = re.compile(r"([a-z]+)\.?,?\s+(\d{4})")
+# A month is a whole word of 3 to 9 letters ("may" to "september"). Unanchored, `([a-z]+)` tried
+# every letter of a long word as a start and ran to its end: quadratic in the word's length.
+_MONTH_WORD = r"(?<![a-z])([a-z]{3,9})"
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s\-/.]+([a-z]{3,9})\.?,?[\s\-/.]+(\d{4})")
+_MONTH_DAY_YEAR = re.compile(_MONTH_WORD + r"\.?[\s\-]+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_MONTH_YEAR = re.compile(_MONTH_WORD + r"\.?,?\s+(\d{4})")
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -298,7 +310,7 @@ def _named_month_candidates(text: str) -> set[date]:
 
 def parse_printed_date(text: str) -> tuple[set[date], bool]:
     """Dates a printed text may mean, and whether it names only a month ("March 2026")."""
-    text = anyascii(text).lower().strip()
+    text = anyascii(text[:MAX_COMPARED_CHARS]).lower().strip()
     if match := _ISO.search(text):
         found = _safe_date(int(match[1]), int(match[2]), int(match[3]))
         return ({found} if found else set()), False
@@ -332,6 +344,7 @@ def compare_dates(
     An ambiguous numeric date (01/03/2026) matches if either reading equals the record; a
     printed month and year ("March 2026") matches a record date in that month.
     """
+    printed = _bounded(printed)
     registry = _as_date(registry_date) if registry_date is not None else None
     registry_text = _format_date(registry) if registry else None
     if _is_blank(printed):
@@ -378,6 +391,7 @@ def compare_exact(
 
     `optional_prefix` may be present on one side only (credential ids: "CV-").
     """
+    printed, registry = _bounded(printed), _bounded(registry)
     if _is_blank(printed):
         return _unreadable(field, printed, registry)
     printed_text = str(printed).strip()

@@ -175,13 +175,19 @@ def loose(*phrases: str) -> re.Pattern:
     return re.compile("(" + "|".join(alternatives) + ")", re.I)
 
 
+# A printed line is at most a few hundred characters (1600 px wide); Gemini's fields and
+# whatever else reaches the parser are cut to this, and a page to this many lines.
+MAX_LINE_CHARS = 1_000
+MAX_LINES = 2_000
 SEP = r"[-–—_.]?"
 # CV-XXXX-XXXX-XXXX-XXXX-C (certificates/credential_ids.py); OCR may drop or change the dashes.
 CREDENTIAL_ID = re.compile(rf"CV{SEP}" + rf"([0-9A-Z]{{4}}){SEP}" * 4 + r"([0-9A-Z])(?![0-9A-Z])")
 CROCKFORD_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}  # fmt: skip
-MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# At most "tember" after "sep": an unbounded [a-z]* made "janjanjan..." quadratic (every "jan" a
+# start that ran to the end of the word).
+MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
 DATE_PATTERNS = (
     (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"), "ymd"),
     (re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s*)?{MONTH},?\s*(\d{{4}})", re.I), "dmy_name"),
@@ -218,7 +224,8 @@ GRADE_WORDS = (
 
 def parse_certificate_fields(lines: list[OcrLine] | list[str]) -> dict[str, str | None]:
     """Fields printed on a certificate, from OCR lines in reading order. Dates as YYYY-MM-DD."""
-    texts = [_clean(line if isinstance(line, str) else line[0]) for line in lines]
+    lines = lines[:MAX_LINES]
+    texts = [_clean((line if isinstance(line, str) else line[0])[:MAX_LINE_CHARS]) for line in lines]
     heights = [0 if isinstance(line, str) else line[1][3] for line in lines]
     texts_heights = [(t, h) for t, h in zip(texts, heights, strict=True) if t]
     texts = [t for t, _ in texts_heights]
@@ -249,6 +256,7 @@ def find_credential_id(text: str) -> str | None:
 
 def parse_date(text: str) -> str | None:
     """The first date in `text` as YYYY-MM-DD, or None."""
+    text = text[:MAX_LINE_CHARS]
     text = re.sub(r"(?<=[\d/.-])\s+(?=[\d/.-])", "", text)  # OCR splits digit runs: "20 25-06-1 4"
     for pattern, kind in DATE_PATTERNS:
         match = pattern.search(text)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.client_ip import client_ip
+
 from .models import APIKey, Membership, Organization
 from .roles import RANK, Role, role_at_least
 
@@ -64,17 +66,3 @@ class Actor:
 
     def audit_fields(self) -> dict:
         return {"actor": self.user, "actor_api_key": self.api_key, "ip": self.ip}
-
-
-def client_ip(request) -> str | None:
-    """The client address, trusting X-Forwarded-For only for NUM_PROXIES hops (as DRF does)."""
-    from django.conf import settings
-
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    remote = request.META.get("REMOTE_ADDR")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if num_proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-min(num_proxies, len(hops))]
-    return remote

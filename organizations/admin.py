@@ -17,6 +17,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    # Every certificate's canonical fields, and so its content hash, hold the slug it was issued under.
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            [*super().get_readonly_fields(request, obj), "slug"]
+            if obj
+            else super().get_readonly_fields(request)
+        )
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else super().get_prepopulated_fields(request)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

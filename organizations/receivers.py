@@ -8,6 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import security_event
+from core.client_ip import client_ip
 
 from .audit import audit_record
 from .models import Membership, Organization
@@ -24,7 +25,7 @@ def record_portal_login(sender, request, user, **kwargs):
     audit_record(
         action="auth.login",
         actor=user,
-        ip=request.META.get("REMOTE_ADDR") if request else None,
+        ip=client_ip(request),
         target=user,
         details={"via": "portal"},
     )

@@ -22,7 +22,7 @@ from .audit import audit_by
 from .authentication import generate_key
 from .errors import OrganizationError
 from .models import APIKey, Invitation, Membership, Organization
-from .roles import RANK, Role
+from .roles import RANK, Role, role_at_least
 
 
 def _unique_slug(name: str) -> str:
@@ -84,10 +84,15 @@ def organization_deactivate(*, actor: Actor, organization: Organization) -> None
     audit_by(actor, action="organization.deactivated", organization=organization, target=organization)
 
 
-def _check_can_grant(actor: Actor, organization: Organization, role: str) -> None:
-    """Owners manage owners; admins manage everyone below owner."""
+def _check_can_grant(actor: Actor, organization: Organization, role: str, *, current: bool = False) -> None:
+    """Owners manage owners; admins manage everyone below owner.
+
+    `current` reads the actor's role from the database (under the owners lock) instead of the
+    roles its request was authenticated with, which a concurrent change may have made stale.
+    """
     needed = Role.OWNER if role == Role.OWNER else Role.ADMIN
-    if not actor.has_role(organization, needed):
+    actor_role = _role_now(actor, organization) if current else actor.role_in(organization)
+    if not role_at_least(actor_role, needed):
         raise OrganizationError(
             f"Only an {needed} can grant or change the {role} role.",
             field="role",
@@ -95,13 +100,52 @@ def _check_can_grant(actor: Actor, organization: Organization, role: str) -> Non
         )
 
 
+def _role_now(actor: Actor, organization: Organization) -> str | None:
+    if actor.api_key is not None:
+        return actor.api_key.role
+    if actor.user is None:
+        return None
+    memberships = Membership.objects.filter(
+        user=actor.user, organization=organization, organization__is_active=True
+    )
+    return memberships.values_list("role", flat=True).first()
+
+
+def _lock_owners(membership: Membership) -> Membership:
+    """`membership` read again after locking its organization's row.
+
+    Every change that can take an owner away (a role change, a removal, leaving, closing an
+    account) takes this lock before it counts the owners, so two such changes run one after the
+    other and the second sees the owners the first left.
+    """
+    Organization.objects.select_for_update().filter(pk=membership.organization_id).values_list("pk").get()
+    fresh = Membership.objects.select_related("user", "organization").filter(pk=membership.pk).first()
+    if fresh is None:
+        raise OrganizationError("This person is no longer a member.", code="not_member")
+    return fresh
+
+
+def _another_owner_exists(organization_id: int, *, besides_user_id: int) -> bool:
+    """An owner other than this user who can still sign in (a closed account cannot)."""
+    owners = Membership.objects.filter(organization_id=organization_id, role=Role.OWNER, user__is_active=True)
+    return owners.exclude(user_id=besides_user_id).exists()
+
+
+def _ensure_another_owner(membership: Membership) -> None:
+    if not _another_owner_exists(membership.organization_id, besides_user_id=membership.user_id):
+        raise OrganizationError("An organization needs at least one owner.", field="role", code="last_owner")
+
+
 @transaction.atomic
 def membership_change_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
     organization = membership.organization
     _check_can_grant(actor, organization, membership.role)
     _check_can_grant(actor, organization, role)
+    membership = _lock_owners(membership)
     if membership.role == Role.OWNER and role != Role.OWNER:
         _ensure_another_owner(membership)
+    _check_can_grant(actor, organization, membership.role, current=True)
+    _check_can_grant(actor, organization, role, current=True)
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
@@ -115,21 +159,17 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
     return membership
 
 
-def _ensure_another_owner(membership: Membership) -> None:
-    owners = Membership.objects.select_for_update().filter(
-        organization=membership.organization, role=Role.OWNER
-    )
-    if owners.exclude(pk=membership.pk).count() == 0:
-        raise OrganizationError("An organization needs at least one owner.", field="role", code="last_owner")
-
-
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership: Membership) -> None:
     organization = membership.organization
-    if actor.user is None or membership.user_id != actor.user.pk:
+    leaving = actor.user is not None and membership.user_id == actor.user.pk
+    if not leaving:
         _check_can_grant(actor, organization, membership.role)
+    membership = _lock_owners(membership)
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
+    if not leaving:
+        _check_can_grant(actor, organization, membership.role, current=True)
     audit_by(
         actor,
         action="membership.removed",
@@ -138,6 +178,23 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
         details={"user": membership.user.email, "role": membership.role},
     )
     membership.delete()
+
+
+@transaction.atomic
+def memberships_check_owner_can_leave(*, user) -> None:
+    """Refuse to close the account of the last owner of an active organization.
+
+    Call it in the transaction that deactivates the user: the organizations stay locked (in id
+    order, so two callers cannot deadlock) until that transaction ends.
+    """
+    owned = Membership.objects.filter(user=user, role=Role.OWNER).values("organization_id")
+    organizations = Organization.objects.filter(pk__in=owned, is_active=True).order_by("pk")
+    for organization in organizations.select_for_update():
+        if not _another_owner_exists(organization.pk, besides_user_id=user.pk):
+            raise OrganizationError(
+                f"You are the last owner of {organization.name}. Make another member an owner first.",
+                code="last_owner",
+            )
 
 
 def _hash_token(token: str) -> str:

@@ -75,10 +75,12 @@ def verify_form(request):
     from core.errors import DomainError
     from organizations.access import Actor
 
+    from .errors import VerificationThrottled
     from .forms import VerifyForm
     from .services import verification_create
 
     form = VerifyForm(request.POST or None, request.FILES or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
             verification = verification_create(
@@ -88,22 +90,28 @@ def verify_form(request):
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            retry_after = exc.retry_after if isinstance(exc, VerificationThrottled) else None
         else:
             tokens = request.session.get(SESSION_TOKENS, {})
             tokens[str(verification.pk)] = verification.access_token
             request.session[SESSION_TOKENS] = dict(list(tokens.items())[-50:])
             return redirect("verify:result", pk=verification.pk)
-    return render(request, "public/verify_form.html", {"form": form}, status=400 if form.errors else 200)
+    status = 429 if retry_after else 400 if form.errors else 200
+    response = render(request, "public/verify_form.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def verify_result(request, pk):
     from organizations.access import Actor
 
     from .explanation import verification_explanation
-    from .selectors import verification_get
+    from .selectors import access_token_matches, verification_get
 
     token = request.session.get(SESSION_TOKENS, {}).get(str(pk), "")
     verification = verification_get(Actor.from_request(request), pk, token=token)
+    token = token if access_token_matches(verification, token) else ""
     data = verification_explanation(verification, token=token)
     return render(
         request,

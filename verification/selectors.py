@@ -34,8 +34,13 @@ def verification_get(actor: Actor, verification_id, *, token: str = "") -> Verif
     # Only "no such row" and a malformed id are a 404; a database outage must surface (503).
     except (VerificationRequest.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such verification.") from None
-    if token and secrets.compare_digest(token, verification.access_token):
+    if access_token_matches(verification, token):
         return verification
     if actor.is_authenticated and verifications_for_actor(actor).filter(pk=verification.pk).exists():
         return verification
     raise Http404("No such verification.")
+
+
+def access_token_matches(verification: VerificationRequest, token: str) -> bool:
+    """Whether `token` is the verification's access token (the anonymous requester's key)."""
+    return bool(token) and secrets.compare_digest(token.encode(), verification.access_token.encode())

@@ -25,13 +25,14 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from certificates.api import certificate_render, normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
+from core.throttling import throttle_wait
 from fraud import pipeline_layers, scoring
 from fraud.layers.geo import country_for_ip
 from organizations.access import Actor
 from organizations.models import Organization
 from webhooks.services import event_record
 
-from .errors import VerificationError
+from .errors import VerificationError, VerificationThrottled
 from .models import LayerResult, VerificationRequest
 from .uploads import check_upload
 
@@ -43,17 +44,37 @@ STALE_RUNNING = timedelta(minutes=10)
 
 
 def result_cache_key(verification_id) -> str:
+    """Where a finished verification's token-free representation is cached (the API's detail)."""
     return f"verification:{verification_id}"
 
 
 def result_cache_forget(verification_id) -> None:
-    base = result_cache_key(verification_id)
-    cache.delete_many([f"{base}:True", f"{base}:False"])
+    cache.delete(result_cache_key(verification_id))
+
+
+def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -> VerificationRequest:
+    """The one way a verification starts (API, public page, portal): count it against the
+    caller's rate before any work, then validate, store, and start the pipeline after commit."""
+    _admit(actor)
+    return _verification_store(actor=actor, upload=upload, credential_id=credential_id)
+
+
+def _admit(actor: Actor) -> None:
+    """Anonymous callers share THROTTLE_ANON_VERIFY's bucket per client address with the API's
+    other anonymous verification requests; a person or an API key has THROTTLE_VERIFY's."""
+    if actor.api_key is not None:
+        scope, ident = "verify", f"key:{actor.api_key.pk}"
+    elif actor.user is not None:
+        scope, ident = "verify", f"user:{actor.user.pk}"
+    else:
+        scope, ident = "anon_verify", actor.ip
+    wait = throttle_wait(scope=scope, ident=ident)
+    if wait is not None:
+        raise VerificationThrottled(wait)
 
 
 @transaction.atomic
-def verification_create(*, actor: Actor, upload=None, credential_id: str = "") -> VerificationRequest:
-    """Validate the input, store it, and start the pipeline after commit."""
+def _verification_store(*, actor: Actor, upload, credential_id: str) -> VerificationRequest:
     credential_id = (credential_id or "").strip()
     if upload is None and not credential_id:
         raise VerificationError("Upload a certificate file or enter its credential id.", code="empty_request")

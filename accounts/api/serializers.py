@@ -1,6 +1,16 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.twofactor import OTP_CODE_MESSAGE, OTP_CODE_PATTERN, TOTP_CODE_MESSAGE, TOTP_CODE_PATTERN
+
+
+def otp_code_field(*, backup_codes: bool = True, **kwargs) -> serializers.RegexField:
+    """A code typed from an authenticator app (or a backup code): ASCII only, so full-width or
+    other scripts' digits are a field error here rather than a surprise in the code check."""
+    pattern, message = (
+        (OTP_CODE_PATTERN, OTP_CODE_MESSAGE) if backup_codes else (TOTP_CODE_PATTERN, TOTP_CODE_MESSAGE)
+    )
+    return serializers.RegexField(pattern, max_length=32, error_messages={"invalid": message}, **kwargs)
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -16,7 +26,7 @@ class MessageSerializer(serializers.Serializer):
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    otp_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    otp_code = otp_code_field(required=False, allow_blank=True, default="")
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -73,7 +83,7 @@ class TOTPSetupSerializer(serializers.Serializer):
 
 
 class TOTPConfirmSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=16)
+    code = otp_code_field(backup_codes=False)
 
 
 class BackupCodesSerializer(serializers.Serializer):
@@ -82,4 +92,4 @@ class BackupCodesSerializer(serializers.Serializer):
 
 class TOTPDisableSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128)
-    code = serializers.CharField(max_length=32)
+    code = otp_code_field()

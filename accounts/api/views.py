@@ -10,16 +10,14 @@ from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshV
 from accounts import services, twofactor
 from accounts.errors import AccountError
 from accounts.signals import emit_security_event
+from core.client_ip import client_ip
 from core.throttling import LoginThrottle, PasswordResetThrottle, RefreshThrottle, RegisterThrottle
 
 from . import serializers as s
+from .permissions import IsPerson
 
 REGISTERED = "If this address can be registered, we have sent a verification link to it."
 RESET_SENT = "If an account uses this address, we have sent a password reset link to it."
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def tokens_for(user) -> dict:
@@ -64,7 +62,7 @@ class TokenObtainView(APIView):
         data = s.TokenObtainSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_authenticate(request=request, **data.validated_data)
-        emit_security_event(user=user, action="auth.login", ip=_ip(request), details={"via": "api"})
+        emit_security_event(user=user, action="auth.login", ip=client_ip(request), details={"via": "api"})
         return Response(tokens_for(user))
 
 
@@ -74,6 +72,8 @@ class TokenRefreshView(BaseTokenRefreshView):
 
 class LogoutView(APIView):
     """Blacklist the given refresh token; `{"all": true}` logs out every session."""
+
+    permission_classes = [IsPerson]
 
     @extend_schema(request=s.RefreshSerializer, responses={205: None})
     def post(self, request):
@@ -94,11 +94,13 @@ class LogoutView(APIView):
                 "This refresh token is invalid or already used.", field="refresh", code="token_not_valid"
             )
         token.blacklist()
-        emit_security_event(user=request.user, action="auth.logout", ip=_ip(request))
+        emit_security_event(user=request.user, action="auth.logout", ip=client_ip(request))
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
 class MeView(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(responses=s.MeSerializer)
     def get(self, request):
         return Response(s.MeSerializer(request.user).data)
@@ -120,11 +122,13 @@ class MeView(APIView):
 
 
 class PasswordChangeView(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.MessageSerializer})
     def post(self, request):
         data = s.PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_change_password(user=request.user, ip=_ip(request), **data.validated_data)
+        services.user_change_password(user=request.user, ip=client_ip(request), **data.validated_data)
         return Response({"detail": "Password changed. Other sessions have been signed out."})
 
 
@@ -155,27 +159,33 @@ class PasswordResetConfirmView(APIView):
 
 
 class TOTPSetupView(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(request=None, responses=s.TOTPSetupSerializer)
     def post(self, request):
         return Response(twofactor.totp_begin_enrolment(user=request.user))
 
 
 class TOTPConfirmView(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(request=s.TOTPConfirmSerializer, responses=s.BackupCodesSerializer)
     def post(self, request):
         data = s.TOTPConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():
             codes = twofactor.totp_confirm_enrolment(
-                user=request.user, code=data.validated_data["code"], ip=_ip(request)
+                user=request.user, code=data.validated_data["code"], ip=client_ip(request)
             )
         return Response({"backup_codes": codes})
 
 
 class TOTPDisableView(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(request=s.TOTPDisableSerializer, responses={200: s.MessageSerializer})
     def post(self, request):
         data = s.TOTPDisableSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        twofactor.totp_disable(user=request.user, ip=_ip(request), **data.validated_data)
+        twofactor.totp_disable(user=request.user, ip=client_ip(request), **data.validated_data)
         return Response({"detail": "Two-factor authentication is off."})

@@ -157,7 +157,10 @@ def certificate_issue(
         with transaction.atomic():
             certificate.save()
     except IntegrityError:  # a concurrent request issued the same external_id first
-        return organization.certificates.get(external_id=external_id)
+        existing = organization.certificates.filter(external_id=external_id).first() if external_id else None
+        if existing is None:
+            raise
+        return existing
     audit_by(
         actor,
         action="certificate.issued",

@@ -57,6 +57,7 @@ _REQUIRED_STR = ("cid", "name", "title", "issued", "hash", "kid", "org")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VERIFY_PATH = re.compile(r"/verify/([^/]+)/?$")
+QR_TEXT_MAX_CHARS = 7_089  # the most any QR code holds (version 40, digits only)
 
 
 class QRStatus(StrEnum):
@@ -152,7 +153,8 @@ def _payload_bytes(fields: dict) -> bytes:
 def _fields_from_payload(payload: bytes) -> dict:
     try:
         wire = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # A QR code holds JSON nested a thousand deep, which the parser answers with RecursionError.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise QRPayloadError("payload is not JSON") from exc
     if not isinstance(wire, dict) or wire.pop("v", None) != PAYLOAD_VERSION:
         raise QRPayloadError("payload has an unknown version")
@@ -245,6 +247,8 @@ def parse_qr_text(text: str) -> ParsedQR:
     """
     if not isinstance(text, str):
         raise QRPayloadError("QR text must be a string")
+    if len(text) > QR_TEXT_MAX_CHARS:
+        raise QRPayloadError("longer than any QR code holds")
     token, url, url_cid = _token_and_url(text.strip())
     payload, fields, signature = _split_token(token)
     if url and url_cid != fields["cid"]:

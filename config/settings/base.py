@@ -232,6 +232,7 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
         "anon_verify": env.str("THROTTLE_ANON_VERIFY", default="30/min"),
+        "verify": env.str("THROTTLE_VERIFY", default="120/min"),  # per person or API key
         "public_lookup": env.str("THROTTLE_PUBLIC_LOOKUP", default="120/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -306,8 +307,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
-# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only direct loopback requests.
+# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only direct loopback
+# requests, and in production (METRICS_ALLOW_LOOPBACK off there) nothing at all.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_LOOPBACK = True
 METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=[])
 
 # --- Integrations (each on when its variable is set) ----------------------------------------

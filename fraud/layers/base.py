@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 
 from PIL import Image
 
+from ..pdf_pages import render_first_page
+
 LayerStatus = Literal["passed", "warning", "failed", "skipped", "error"]
 Severity = Literal["info", "warning", "critical"]
 
@@ -64,6 +66,9 @@ class LayerResult:
 
 
 READING_SIDE = 1600  # what OCR and QR decoding need (fraud/ocr.py MAX_WIDTH)
+# A page can list millions of annotations, and drawing each costs ~60 us (1.9 M: two minutes).
+# Past this many the page is drawn without them; the metadata layer reports the page instead.
+PDF_MAX_ANNOTATIONS = 500
 
 
 @dataclass
@@ -84,15 +89,9 @@ class Upload:
 
     @cached_property
     def image(self) -> Image.Image:
-        """First page as an RGB image (PDFs rasterized at 150 dpi)."""
+        """First page as an RGB image (PDFs rasterized at 150 dpi, with bounded work: fraud/pdf_pages.py)."""
         if self.is_pdf:
-            import pypdfium2 as pdfium
-
-            pdf = pdfium.PdfDocument(self.data)
-            try:
-                return pdf[0].render(scale=150 / 72).to_pil().convert("RGB")
-            finally:
-                pdf.close()
+            return render_first_page(self.data, scale=150 / 72, max_annotations=PDF_MAX_ANNOTATIONS)
         with Image.open(io.BytesIO(self.data)) as img:
             return _rgb(img)
 

@@ -18,7 +18,8 @@ import numpy as np
 from PIL import ExifTags, Image
 from scipy import ndimage
 
-from .base import Finding, Layer, LayerContext, LayerResult
+from ..pdf_pages import PdfPageTooComplex, first_page_annotations
+from .base import PDF_MAX_ANNOTATIONS, Finding, Layer, LayerContext, LayerResult
 
 IMAGE_EDITORS = {
     r"photoshop": "Adobe Photoshop", r"lightroom": "Adobe Lightroom", r"illustrator": "Adobe Illustrator",
@@ -67,6 +68,14 @@ PDF_DPI = 150  # Upload.image rasterizes PDFs at this resolution
 # Which record names the tool that saved the file last (lower first); the rest name earlier tools.
 SOURCE_PRIORITY = {"EXIF": 0, "PDF Producer": 1, "XMP edit history": 2, "PNG Software": 3, "PDF Creator": 4,
                    "XMP": 5, "IPTC": 6, "JPEG comment": 7}  # fmt: skip
+# Bounds on what an uploader controls. Every field below is free text of any length in the file,
+# and a 15 MB upload can be one field; the work done on each stays linear and small.
+XMP_OPEN, XMP_CLOSE = b"<x:xmpmeta", b"</x:xmpmeta>"
+XMP_MAX_BYTES = 512 * 1024  # a certificate's packet is a few KB; Photoshop's longest histories fit
+XMP_MAX_VALUES = 32  # tools and history entries read from one packet (the latest kept)
+SOFTWARE_MAX_CHARS = 200  # a tool's name; the classifying patterns run on no more
+DATE_MAX_CHARS = 64  # the longest date form read here is ~32 characters
+THUMBNAIL_MAX_PIXELS = 1_000_000  # an EXIF preview is ~160x120; a bigger one is not decoded
 
 
 @dataclass
@@ -74,6 +83,9 @@ class Software:
     source: str  # where it was found, for the details
     value: str
     when: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.value = self.value[:SOFTWARE_MAX_CHARS]
 
 
 @dataclass
@@ -88,6 +100,8 @@ class Facts:
     revisions: int = 1
     acroform: bool = False
     annotations: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+    annotation_count: int = 0  # on the first page
+    page_too_complex: bool = False  # the first page did not load within fraud/pdf_pages.py's limits
 
 
 @dataclass
@@ -152,6 +166,7 @@ def read_image_facts(data: bytes) -> Facts:
         _read_exif(im, facts)
         xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
         if xmp:
+            xmp = xmp[:XMP_MAX_BYTES]
             _read_xmp(xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp), facts)
         _read_text_chunks(im, facts)
         if im.format == "JPEG":
@@ -180,9 +195,10 @@ def _read_exif(im: Image.Image, facts: Facts) -> None:
 
 def _read_xmp(xmp: str, facts: Facts) -> None:
     when = parse_date(_xmp_values(xmp, "xmp:ModifyDate")[:1] or None)
-    for tool in _xmp_values(xmp, "xmp:CreatorTool") + _xmp_values(xmp, "pdf:Producer"):
+    tools = _xmp_values(xmp, "xmp:CreatorTool") + _xmp_values(xmp, "pdf:Producer")
+    for tool in tools[:XMP_MAX_VALUES]:
         facts.software.append(Software("XMP", tool, when))
-    agents = _xmp_values(xmp, "stEvt:softwareAgent")
+    agents = _xmp_values(xmp, "stEvt:softwareAgent")[-XMP_MAX_VALUES:]
     facts.software += [
         Software("XMP edit history", agent, when) for agent in reversed(agents)
     ]  # latest first
@@ -194,6 +210,7 @@ def _read_xmp(xmp: str, facts: Facts) -> None:
 
 
 def _xmp_values(xmp: str, name: str) -> list[str]:
+    # Linear: each [^"]* / [^<]* run stops at the first quote / tag, so runs never overlap.
     found = re.findall(rf'{name}="([^"]*)"', xmp) + re.findall(rf"<{name}>([^<]*)</{name}>", xmp)
     return [v.strip() for v in found if v.strip()]
 
@@ -245,45 +262,68 @@ def read_pdf_facts(data: bytes) -> Facts:
             if meta.get(key):
                 facts.software.append(Software(f"PDF {key}", meta[key], modified))
         facts.acroform = pdfium.raw.FPDF_GetFormType(pdf) != 0
-        facts.annotations = _annotations(pdf)
     finally:
         pdf.close()
-    xmp = re.search(rb"<x:xmpmeta.*?</x:xmpmeta>", data, re.S)  # uncompressed, as the spec advises
+    try:
+        facts.annotations, facts.annotation_count = _annotations(data)
+    except PdfPageTooComplex:
+        facts.page_too_complex = True
+    xmp = find_xmp_packet(data)  # uncompressed, as the spec advises
     if xmp:
-        _read_xmp(xmp.group().decode("utf-8", "replace"), facts)
+        _read_xmp(xmp.decode("utf-8", "replace"), facts)
     return facts
+
+
+def find_xmp_packet(data: bytes) -> bytes | None:
+    """The first complete <x:xmpmeta>...</x:xmpmeta> in the file, at most XMP_MAX_BYTES long.
+
+    In time linear in the file, whatever it holds (the regex `<x:xmpmeta.*?</x:xmpmeta>` is
+    quadratic in the number of openers without a closer): the searches cover disjoint stretches
+    of the file, and a new round starts only past a span longer than XMP_MAX_BYTES.
+    """
+    start = data.find(XMP_OPEN)
+    while start != -1:
+        end = data.find(XMP_CLOSE, start)
+        if end == -1:
+            return None
+        end += len(XMP_CLOSE)
+        start = data.rfind(XMP_OPEN, start, end)  # the opener nearest this closer
+        if end - start <= XMP_MAX_BYTES:
+            return data[start:end]
+        start = data.find(XMP_OPEN, end)
+    return None
+
+
+# Bounded gaps: a match costs at most ~150 steps wherever it starts (real files have a newline).
+_STARTXREF = re.compile(rb"startxref\s{1,64}\d{1,20}\s{1,64}%%EOF")
 
 
 def pdf_revisions(data: bytes) -> int:
     """Saves in the file: each incremental update appends a new xref section and %%EOF."""
-    ends = len(re.findall(rb"startxref\s+\d+\s+%%EOF", data))
+    ends = len(_STARTXREF.findall(data))
     linearized = b"/Linearized" in data[:2048]  # its first-page trailer is not a revision
     return max(1, ends - (1 if linearized and ends > 1 else 0))
 
 
-def _annotations(pdf) -> list[tuple[str, tuple[int, int, int, int]]]:
-    import pypdfium2.raw as raw
+def _annotations(data: bytes) -> tuple[list[tuple[str, tuple[int, int, int, int]]], int]:
+    """The first page's suspicious annotations (kind, region), and how many it has in all.
 
+    Only the first PDF_MAX_ANNOTATIONS are looked at: a page can list millions.
+    """
+    page = first_page_annotations(data, limit=PDF_MAX_ANNOTATIONS)
     found = []
-    for index in range(min(len(pdf), 3)):
-        page = pdf[index]
-        height = page.get_height()
-        for i in range(raw.FPDFPage_GetAnnotCount(page)):
-            annot = raw.FPDFPage_GetAnnot(page, i)
-            kind = raw.FPDFAnnot_GetSubtype(annot)
-            rect = raw.FS_RECTF()
-            has_rect = raw.FPDFAnnot_GetRect(annot, rect)
-            raw.FPDFPage_CloseAnnot(annot)
-            if kind in SUSPICIOUS_ANNOTATIONS and index == 0:
-                box = _pdf_box(rect, height) if has_rect else (0, 0, 0, 0)
-                found.append((SUSPICIOUS_ANNOTATIONS[kind], box))
-    return found
+    for kind, rect in page["annotations"]:
+        if kind in SUSPICIOUS_ANNOTATIONS:
+            box = _pdf_box(rect, page["height"]) if rect else (0, 0, 0, 0)
+            found.append((SUSPICIOUS_ANNOTATIONS[kind], box))
+    return found, page["count"]
 
 
-def _pdf_box(rect, page_height: float) -> tuple[int, int, int, int]:
+def _pdf_box(rect: list[float], page_height: float) -> tuple[int, int, int, int]:
     k = PDF_DPI / 72
-    left, right = sorted((rect.left, rect.right))
-    bottom, top = sorted((rect.bottom, rect.top))
+    left, top, right, bottom = rect
+    left, right = sorted((left, right))
+    bottom, top = sorted((bottom, top))
     return (int(left * k), int((page_height - top) * k), int((right - left) * k), int((top - bottom) * k))
 
 
@@ -299,7 +339,7 @@ def parse_date(value) -> datetime | None:
         value = value[0] if value else None
     if not value:
         return None
-    text = str(value).strip().rstrip("\x00")
+    text = str(value).strip()[:DATE_MAX_CHARS].rstrip("\x00")
     try:
         if re.match(r"\d{4}:\d{2}:\d{2} ", text):
             parsed = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
@@ -431,6 +471,18 @@ def structure_signals(facts: Facts) -> list[Signal]:
     if facts.acroform:
         text = "The PDF contains fillable form fields, which lets anyone type over the certificate's text."
         signals.append(Signal(Finding("metadata_pdf_form_fields", text, "warning"), 6))
+    if facts.page_too_complex:
+        text = (
+            "The PDF's page is built to take too long to read (it could not be loaded within the time "
+            "allowed), which a certificate never is."
+        )
+        signals.append(Signal(Finding("metadata_pdf_page_too_complex", text, "critical"), 10))
+    if facts.annotation_count > PDF_MAX_ANNOTATIONS:
+        text = (
+            f"The PDF's first page carries {facts.annotation_count} annotations (things placed on top of "
+            "the page), too many to examine or draw; a certificate has a handful."
+        )
+        signals.append(Signal(Finding("metadata_pdf_too_many_annotations", text, "critical"), 10))
     for kind, box in facts.annotations[:3]:
         text = f"Something was placed on top of the page here ({kind} added in a PDF editor), covering the original."
         signals.append(Signal(Finding("metadata_pdf_overlay", text, "critical", region=box or None), 10))
@@ -465,8 +517,11 @@ def compare_thumbnail(
     """("match" | "different" | "cropped" | None, region of the difference in the pixels of
     `page_size`, by default the page's own)."""
     try:
-        thumb = _trim_bars(Image.open(io.BytesIO(thumbnail)).convert("L"))
-    except (OSError, ValueError, SyntaxError):
+        with Image.open(io.BytesIO(thumbnail)) as opened:
+            if opened.width * opened.height > THUMBNAIL_MAX_PIXELS:  # read from the header
+                return None, None
+            thumb = _trim_bars(opened.convert("L"))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None, None
     if min(thumb.size) < 16:
         return None, None

@@ -4,6 +4,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
 from organizations import selectors, services
 from organizations.models import APIKey, AuditEvent, Invitation, Membership
 from organizations.permissions import ActorMixin, NestedInOrganizationMixin
@@ -158,6 +159,6 @@ class InvitationRegisterView(APIView):
     def post(self, request):
         data = s.InvitationRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.invitation_register(ip=request.META.get("REMOTE_ADDR"), **data.validated_data)
+        membership = services.invitation_register(ip=client_ip(request), **data.validated_data)
         body = s.MemberSerializer(membership).data | {"organization": membership.organization.slug}
         return Response(body, status=status.HTTP_201_CREATED)

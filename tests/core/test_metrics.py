@@ -51,6 +51,15 @@ def test_non_loopback_or_proxied_scrape_is_a_404(extra):
     assert b"certverify_" not in response.content
 
 
+@override_settings(ROOT_URLCONF=URLCONF, METRICS_TOKEN="", METRICS_ALLOW_LOOPBACK=False)
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1", "198.51.100.7"])
+def test_without_a_token_and_with_loopback_scrapes_off_every_scrape_is_refused(address):
+    # Production: a proxy that relays from loopback without adding X-Forwarded-For must not open it.
+    response = scrape(REMOTE_ADDR=address)
+    assert response.status_code == 404
+    assert b"certverify_" not in response.content
+
+
 @override_settings(ROOT_URLCONF=URLCONF, METRICS_TOKEN="s3cret-metrics-token")
 def test_with_a_token_setting_only_the_bearer_token_opens_it():
     assert scrape(REMOTE_ADDR="127.0.0.1").status_code == 404  # loopback alone is not enough

@@ -5,8 +5,9 @@ at a private redis-server on a spare port, which the test kills and restarts. Ex
 documented in docs/operations.md:
 
 * reads fall through to PostgreSQL (a cache outage is a cache miss);
-* rate limits fail open while Redis is away (their counters live there), and the per-account
-  lockout, which lives in the database, still stops password guessing;
+* rate limits fail open while Redis is away (their counters live there), logging a warning for
+  each request they let through uncounted; the sign-in lockouts, which live in the database, still
+  stop password guessing, and still only for the guessing address;
 * readiness answers 503 naming `cache`, and 200 again once Redis is back;
 * writes (verifications) never depended on Redis and are all there afterwards.
 """
@@ -91,7 +92,7 @@ def traffic(client, member, credential_id) -> None:
 
 
 def test_redis_dies_and_returns_while_the_api_keeps_serving(
-    private_redis, throttle_rates, credential_id, viewer
+    private_redis, throttle_rates, credential_id, viewer, caplog
 ):
     throttle_rates(login=f"{LOGIN_LIMIT}/min", anon_verify="1000/min", public_lookup="1000/min")
     client, member = APIClient(), auth_client(viewer)
@@ -111,13 +112,18 @@ def test_redis_dies_and_returns_while_the_api_keeps_serving(
     ready = timed(lambda: client.get("/health/ready"))
     assert ready.status_code == 200 and ready.json()["status"] == "degraded"
     assert ready.json()["failed"] == ["cache"]
-    # Throttles fail open (their counters were in Redis) ...
-    assert 429 not in login_codes(APIClient(REMOTE_ADDR="203.0.113.2"), target.email, LOGIN_LIMIT + 2)
-    # ... but the lockout in the database still stops guessing: ten failures lock the account.
+    # Throttles fail open (their counters were in Redis), not silently ...
+    with caplog.at_level("WARNING", logger="core.throttling"):
+        assert 429 not in login_codes(APIClient(REMOTE_ADDR="203.0.113.2"), target.email, LOGIN_LIMIT + 2)
+    assert "throttle: cache unavailable, request not counted" in caplog.text
+    # ... but the lockout in the database still stops guessing: ten failures lock that address out,
     guesser = APIClient(REMOTE_ADDR="203.0.113.3")
     login_codes(guesser, target.email, 10)
     right = guesser.post("/api/v1/auth/token/", {"email": target.email, "password": PASSWORD})
     assert right.status_code == 401
+    # and only that address: the owner signs in from elsewhere.
+    owner = APIClient(REMOTE_ADDR="198.51.100.20")
+    assert owner.post("/api/v1/auth/token/", {"email": target.email, "password": PASSWORD}).status_code == 200
 
     private_redis.start()  # same port, empty: as after a restart without persistence
 

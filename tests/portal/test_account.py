@@ -100,3 +100,12 @@ def test_two_factor_views_need_post_to_change_anything(owner_client, owner):
     assert owner_client.get("/portal/account/security/two-factor/begin/").status_code == 405
     assert owner_client.get("/portal/account/security/two-factor/disable/").status_code == 405
     assert not User.objects.get(pk=owner.pk).totp_secret_encrypted
+
+
+def test_an_enrolment_code_in_digits_of_another_script_is_a_form_error(owner_client, owner):
+    # Was a 500: the code reached secrets.compare_digest, which refuses non-ASCII text.
+    owner_client.post("/portal/account/security/two-factor/begin/")
+    response = owner_client.post("/portal/account/security/two-factor/", {"code": "１２３４５６"})
+    assert response.status_code == 200
+    assert 'id="id_code_error"' in response.content.decode()
+    assert not User.objects.get(pk=owner.pk).totp_enabled

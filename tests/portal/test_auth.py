@@ -202,3 +202,14 @@ def test_verify_email_link_confirms_on_post_only(client):
 def test_verify_email_with_a_bad_token_explains_the_problem(client):
     response = client.post("/accounts/verify-email/", {"token": "garbage"})
     assert b"This verification link is invalid or has expired." in response.content
+
+
+@pytest.mark.parametrize("code", ["１２３４５６", "١٢٣٤٥٦"])
+def test_a_code_in_digits_of_another_script_is_refused_on_the_code_step(client, owner, code):
+    # Was a 500: the code reached secrets.compare_digest, which refuses non-ASCII text.
+    enable_totp(owner)
+    client.post(LOGIN, {"email": owner.email, "password": PASSWORD})
+    response = client.post(OTP, {"code": code})
+    assert response.status_code == 200
+    assert b"That code is not valid." in response.content
+    assert "_auth_user_id" not in client.session

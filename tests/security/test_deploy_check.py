@@ -28,9 +28,32 @@ def run_manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
 
 
 def test_deploy_check_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50))
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        METRICS_TOKEN=secrets.token_urlsafe(32),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_demands_a_metrics_token():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode != 0
+    assert "METRICS_TOKEN" in result.stdout + result.stderr
+
+
+def test_production_refuses_a_loopback_scrape_of_metrics_without_a_token():
+    # A local proxy that does not add X-Forwarded-For relays every outside request from loopback.
+    scrape = (
+        "from django.test import Client; print(Client().get('/metrics', REMOTE_ADDR='127.0.0.1').status_code)"
+    )
+    result = run_manage("shell", "-c", scrape, SECRET_KEY=secrets.token_urlsafe(50), METRICS_TOKEN="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "404"
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

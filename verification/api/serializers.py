@@ -31,7 +31,7 @@ class LayerResultSerializer(serializers.ModelSerializer):
         return explanation.layer_title(obj)
 
     def get_artifacts(self, obj) -> dict:
-        return explanation.layer_artifacts(obj, self.context.get("token") or "")
+        return explanation.layer_artifacts(obj)  # token-free: the caller's token is added after the cache
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -71,7 +71,7 @@ class VerificationSerializer(serializers.ModelSerializer):
 
     # The computed fields come from verification/explanation.py, which the pages use too.
     def get_status_url(self, obj) -> str:
-        return explanation.status_url(obj, self.context.get("token") or "")
+        return explanation.status_url(obj)
 
     def get_credential_id(self, obj) -> str | None:
         return explanation.credential_id(obj)
@@ -96,6 +96,19 @@ class VerificationSerializer(serializers.ModelSerializer):
 
     def get_comparison(self, obj) -> list | dict | None:
         return explanation.comparison(obj)
+
+
+def with_access_token(data: dict, token: str) -> dict:
+    """A serialized verification (token-free, as it may be cached and shown to anyone entitled to
+    it) whose links carry `token`: pass only the access token the caller presented and matched."""
+    if not token:
+        return data
+    suffix = f"?token={token}"
+    layers = [
+        {**layer, "artifacts": {name: url + suffix for name, url in layer["artifacts"].items()}}
+        for layer in data["layers"]
+    ]
+    return {**data, "status_url": data["status_url"] + suffix, "layers": layers}
 
 
 class VerificationCreatedSerializer(serializers.Serializer):

@@ -4,12 +4,14 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.throttling import AnonVerifyThrottle
 from organizations.permissions import ActorMixin
 from verification import selectors, services
+from verification.errors import VerificationThrottled
 from verification.models import VerificationRequest
 
 from . import serializers as s
@@ -40,6 +42,10 @@ class VerificationViewSet(
     throttle_classes = [AnonVerifyThrottle]
     filterset_fields = ["verdict", "status"]
 
+    def get_throttles(self):
+        # Starting a verification is counted by the service, in the same buckets, on every path.
+        return [] if self.action == "create" else super().get_throttles()
+
     def get_permissions(self):
         if self.action in ("create", "retrieve", "artifact"):
             return [permissions.AllowAny()]
@@ -56,9 +62,6 @@ class VerificationViewSet(
     def get_object(self):
         return selectors.verification_get(self.actor, self.kwargs["pk"], token=self._token())
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "token": self._token()}
-
     @extend_schema(
         request={"multipart/form-data": s.VerificationCreateSerializer},
         responses={202: s.VerificationCreatedSerializer},
@@ -66,11 +69,14 @@ class VerificationViewSet(
     def create(self, request, *args, **kwargs):
         data = s.VerificationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verification = services.verification_create(
-            actor=self.actor,
-            upload=data.validated_data.get("file"),
-            credential_id=data.validated_data.get("credential_id", ""),
-        )
+        try:
+            verification = services.verification_create(
+                actor=self.actor,
+                upload=data.validated_data.get("file"),
+                credential_id=data.validated_data.get("credential_id", ""),
+            )
+        except VerificationThrottled as exc:
+            raise Throttled(wait=exc.retry_after) from None  # the API's 429 body, with Retry-After
         verification.refresh_from_db(fields=["status"])
         token = verification.access_token
         return Response(
@@ -86,14 +92,19 @@ class VerificationViewSet(
     @extend_schema(parameters=[TOKEN])
     def retrieve(self, request, *args, **kwargs):
         verification = self.get_object()  # access is checked on every read, cached or not
+        token = self._token() if selectors.access_token_matches(verification, self._token()) else ""
+        return Response(s.with_access_token(self._representation(verification), token))
+
+    def _representation(self, verification) -> dict:
+        """The token-free body, cached once finished: every caller's own token is added after."""
         if verification.status != VerificationRequest.Status.COMPLETED:
-            return Response(self.get_serializer(verification).data)
-        key = f"{services.result_cache_key(verification.pk)}:{bool(self._token())}"
+            return self.get_serializer(verification).data
+        key = services.result_cache_key(verification.pk)
         data = cache.get(key)
         if data is None:
             data = self.get_serializer(verification).data
             cache.set(key, data, 600)
-        return Response(data)
+        return data
 
     def perform_destroy(self, instance):
         services.verification_delete(actor=self.actor, verification=instance)

@@ -1,0 +1,101 @@
+"""The detail of a finished verification is cached without any access token; each caller's links
+carry the token only that caller presented, and only when it is the verification's own."""
+
+import json
+import secrets
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.conftest import auth_client
+from verification.models import LayerResult, VerificationRequest
+from verification.services import result_cache_key
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finished(org) -> VerificationRequest:
+    """An anonymous requester's finished verification concerning `org`, with a heat-map."""
+    verification = VerificationRequest.objects.create(
+        access_token=secrets.token_urlsafe(24),
+        organization=org,
+        status="completed",
+        verdict="suspicious",
+        score=55.0,
+    )
+    LayerResult.objects.create(
+        verification=verification,
+        layer="ela",
+        status="warning",
+        points=10,
+        max_points=20,
+        artifacts={"ela_heatmap": f"verifications/{verification.pk}/ela-ela_heatmap.png"},
+    )
+    return verification
+
+
+def detail(client, verification, token=None):
+    query = f"?token={token}" if token is not None else ""
+    return client.get(f"/api/v1/verifications/{verification.pk}/{query}")
+
+
+def links(body) -> list[str]:
+    return [body["status_url"], *(url for layer in body["layers"] for url in layer["artifacts"].values())]
+
+
+def test_a_member_reading_after_the_anonymous_requester_sees_no_token(finished, viewer):
+    assert detail(APIClient(), finished, finished.access_token).status_code == 200
+    member = auth_client(viewer)
+    for token in (None, "not-the-members"):  # with or without a token of their own in the link
+        response = detail(member, finished, token)
+        assert response.status_code == 200
+        assert finished.access_token not in response.content.decode()
+        assert links(response.json()) == [
+            f"/api/v1/verifications/{finished.pk}/",
+            f"/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/",
+        ]
+
+
+def test_the_requester_gets_links_with_its_own_token_after_a_member_read_with_another(finished, viewer):
+    assert detail(auth_client(viewer), finished, "stale-token").status_code == 200
+    body = detail(APIClient(), finished, finished.access_token).json()
+    assert links(body) == [
+        f"/api/v1/verifications/{finished.pk}/?token={finished.access_token}",
+        f"/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/?token={finished.access_token}",
+    ]
+
+
+def test_a_wrong_token_is_refused_and_does_not_poison_the_cache(finished, viewer):
+    assert detail(APIClient(), finished, "wrong-token").status_code == 404
+    # A member may read without a token; a wrong one they add is neither echoed nor cached.
+    member = detail(auth_client(viewer), finished, "wrong-token")
+    assert member.status_code == 200 and "wrong-token" not in member.content.decode()
+    requester = detail(APIClient(), finished, finished.access_token)
+    assert "wrong-token" not in requester.content.decode()
+    assert finished.access_token in requester.json()["status_url"]
+    assert detail(APIClient(), finished, "wrong-token").status_code == 404  # still refused once cached
+
+
+def test_a_token_that_is_not_ascii_is_refused_not_a_server_error(finished):
+    assert detail(APIClient(), finished, "t%C3%A9st").status_code == 404
+
+
+def test_the_cached_result_holds_no_token(finished, viewer):
+    detail(auth_client(viewer), finished, "wrong-token")
+    detail(APIClient(), finished, finished.access_token)
+    cached = cache.get(result_cache_key(finished.pk))
+    assert cached is not None and cached["verdict"] == "suspicious"
+    text = json.dumps(cached, default=str)
+    assert finished.access_token not in text and "wrong-token" not in text and "token=" not in text
+
+
+def test_the_public_result_page_polls_with_the_requesters_own_token():
+    browser = Client()
+    response = browser.post("/verify/", {"credential_id": "CV-0000-0000-0000-0000-0"})
+    verification = VerificationRequest.objects.get()
+    assert verification.status == "pending"  # the pipeline starts on commit, which a test never reaches
+    page = browser.get(response["Location"]).content.decode()
+    assert f'data-poll="/api/v1/verifications/{verification.pk}/?token={verification.access_token}"' in page
