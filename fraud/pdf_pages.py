@@ -5,9 +5,10 @@ pdfium parses the whole content of a page when it loads it, and that work is not
 file's size: a 3 KB file whose page lists one 1 MB content stream a hundred times took 20 s to
 load, a 15 MB one would take days, and nested form XObjects multiply further. pdfium cannot be
 interrupted, so the page is loaded in a child: forked (the parent's modules are already loaded, no
-interpreter start-up), killed by the kernel past PAGE_CPU_SECONDS of CPU and by the parent past
-PAGE_WALL_SECONDS. Opening the document (the cross-reference table, the page tree) stays in
-the caller: its cost grows only with the file.
+interpreter start-up), stopped by the kernel past PAGE_CPU_SECONDS of CPU or PAGE_MEMORY_BYTES more
+memory (that 15 MB page grew the process to 22 GB), and by the parent past PAGE_WALL_SECONDS.
+Opening the document (the cross-reference table, the page tree) stays in the caller: its cost
+grows only with the file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PIL import Image
 
 PAGE_CPU_SECONDS = 10  # a certificate's page loads and draws in well under a second
 PAGE_WALL_SECONDS = 30
+PAGE_MEMORY_BYTES = 512 * 1024 * 1024  # above the parent's; a 600 dpi A4 scan decodes to ~100 MB
 _SIZE = struct.Struct(">II")
 
 
@@ -33,7 +35,7 @@ class PdfPageError(ValueError):
 
 
 class PdfPageTooComplex(PdfPageError):
-    """Reading the first page took more than PAGE_CPU_SECONDS of CPU or PAGE_WALL_SECONDS."""
+    """Reading the first page needed more than the limits allow (the child was stopped)."""
 
 
 def render_first_page(data: bytes, *, scale: float, max_annotations: int) -> Image.Image:
@@ -85,7 +87,7 @@ def _in_child(work: Callable[[], bytes]) -> bytes:
         status = 1
         try:
             os.close(read_end)
-            resource.setrlimit(resource.RLIMIT_CPU, (PAGE_CPU_SECONDS, PAGE_CPU_SECONDS + 1))
+            _limit_self()
             out = work()
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(out)
@@ -98,11 +100,22 @@ def _in_child(work: Callable[[], bytes]) -> bytes:
     finally:
         os.close(read_end)
     _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
-        raise PdfPageTooComplex("the PDF's first page takes too long to read")
+    # Killed, or aborted by pdfium when an allocation failed at the memory limit.
+    if os.WIFSIGNALED(status):
+        raise PdfPageTooComplex("the PDF's first page takes too much time or memory to read")
     if status != 0 or out is None:
         raise PdfPageError("the PDF's first page could not be read")
     return out
+
+
+def _limit_self() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (PAGE_CPU_SECONDS, PAGE_CPU_SECONDS + 1))
+    try:
+        with open("/proc/self/statm") as statm:  # address space in use, in pages (Linux)
+            in_use = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + PAGE_MEMORY_BYTES, in_use + PAGE_MEMORY_BYTES))
 
 
 def _read_until(fd: int, deadline: float, pid: int) -> bytes | None:

@@ -301,6 +301,15 @@ def test_a_pdf_page_that_takes_too_long_to_load_is_abandoned_and_reported(monkey
     assert status == "failed" and "metadata_pdf_page_too_complex" in codes
 
 
+def test_a_pdf_page_that_needs_gigabytes_is_stopped_at_the_memory_limit(monkeypatch):
+    monkeypatch.setattr(pdf_pages, "PAGE_CPU_SECONDS", 600)  # only the memory limit can stop it
+    data = pdf_whose_page_repeats_a_content_stream()  # grew a process to 22 GB before
+
+    drawn = bounded(lambda: Upload(data, "application/pdf").image, seconds=10)
+
+    assert drawn[:2] == ("raised", "PdfPageTooComplex")
+
+
 def test_counting_pdf_revisions_is_linear_in_startxref_runs_without_an_end():
     run = b"startxref" + b" " * 1000 + b"1" * 1000 + b"\n"
     data = one_page_pdf() + run * ((MAX_UPLOAD - 1024) // len(run))

@@ -112,6 +112,24 @@ def test_a_crashing_layer_is_an_error_and_earns_nothing_on_a_real_worker(certifi
     assert len(body["layers"]) == 6
 
 
+def test_a_pdf_page_built_to_load_forever_is_abandoned_by_a_real_worker(settings):
+    """fraud/pdf_pages.py forks the prefork pool process to load the page; the child is killed at
+    its CPU limit and the verification completes, reported (it held each task to its hard limit)."""
+    from tests.security.test_adversarial_inputs import pdf_whose_page_repeats_a_content_stream
+
+    client = APIClient()
+    with running_worker(settings.MEDIA_ROOT):
+        submitted = client.post(
+            "/api/v1/verifications/",
+            {"file": _file(pdf_whose_page_repeats_a_content_stream(), "page.pdf")},
+            format="multipart",
+        )
+        body = wait_for_completion(client, submitted.json()["status_url"])
+    metadata = next(layer for layer in body["layers"] if layer["layer"] == "metadata")
+    assert body["status"] == "completed"
+    assert "metadata_pdf_page_too_complex" in {f["code"] for f in metadata["findings"]}
+
+
 def _file(data: bytes, name: str = "cert.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
