@@ -5,6 +5,7 @@ import json
 from django import forms
 
 from certificates.rendering.layout import DEFAULT_LAYOUT
+from core.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 
 
 def layout_example() -> str:
@@ -41,6 +42,8 @@ class TemplateForm(forms.Form):
         text = self.cleaned_data["layout"].strip()
         if not text:
             return {}
+        if json_depth_exceeds(text.encode()):
+            raise forms.ValidationError(f"The layout nests more than {MAX_JSON_DEPTH} levels deep.")
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -56,8 +59,11 @@ class TemplatePreviewForm(forms.Form):
     layout = forms.CharField(required=False)
 
     def layout_value(self) -> dict | None:
+        text = self.cleaned_data.get("layout") or "{}"
+        if json_depth_exceeds(text.encode()):
+            return None
         try:
-            value = json.loads(self.cleaned_data.get("layout") or "{}")
+            value = json.loads(text)
         except json.JSONDecodeError:
             return None
         return value if isinstance(value, dict) else None

@@ -2,12 +2,13 @@
 
 from django.http import Http404
 from rest_framework import viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from certificates.designs import selectors as design_selectors
 from certificates.designs import serializers as s
 from certificates.designs import services as template_services
 from certificates.models import CertificateTemplate
+from core.parsers import BoundedJSONParser
 from organizations.permissions import ActorMixin
 from organizations.roles import Role
 from organizations.selectors import organization_get_for_actor
@@ -18,7 +19,7 @@ class TemplateViewSet(ActorMixin, viewsets.ModelViewSet):
 
     queryset = CertificateTemplate.objects.none()
     serializer_class = s.TemplateSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     def get_queryset(self):
         return design_selectors.templates_for_actor(self.actor)

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from certificates.batches import serializers as batch_serializers
@@ -14,6 +14,7 @@ from certificates.models import Certificate
 from certificates.rendering import services as rendering_services
 from core.downloads import file_response
 from core.pagination import SearchPagination
+from core.parsers import BoundedJSONParser
 from organizations.permissions import ActorMixin
 from organizations.roles import Role
 from organizations.selectors import organization_get_for_actor
@@ -119,7 +120,7 @@ class CertificateViewSet(
         request={"multipart/form-data": batch_serializers.BulkIssueSerializer},
         responses={202: batch_serializers.IssuanceBatchSerializer},
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, BoundedJSONParser])
     def bulk(self, request):
         """Upload a CSV; returns 202 with the batch to poll. The same file again returns the same batch."""
         data = batch_serializers.BulkIssueSerializer(data=request.data)

@@ -5,9 +5,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.parsers import BoundedJSONParser
 from core.throttling import AnonVerifyThrottle
 from organizations.permissions import ActorMixin
 from verification import selectors, services
@@ -38,7 +39,7 @@ class VerificationViewSet(
 
     queryset = VerificationRequest.objects.none()
     serializer_class = s.VerificationSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     throttle_classes = [AnonVerifyThrottle]
     filterset_fields = ["verdict", "status"]
 
