@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from fraud.file_metadata import parse_date, pdf_revisions
 from fraud.layers.base import LayerContext, RegistryRecord, Upload
-from fraud.layers.metadata import MetadataLayer, parse_date, pdf_revisions
+from fraud.layers.metadata import MetadataLayer
 from tests.fraud import images
 
 ISSUED = date(2025, 6, 14)

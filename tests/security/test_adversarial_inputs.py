@@ -27,7 +27,6 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from fraud.vision import normalize_fields
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -37,11 +36,13 @@ from certificates.lifecycle.services import certificate_issue
 from certificates.rendering.services import certificate_render
 from certificates.signing.keys import QRStatus, verify_qr_text
 from fraud import pdf_pages
+from fraud.file_metadata import pdf_revisions, read_pdf_facts
 from fraud.gemini_client import parse_response_text
 from fraud.layers.base import LayerContext, Upload
-from fraud.layers.metadata import MetadataLayer, compare_thumbnail, pdf_revisions, read_pdf_facts
+from fraud.layers.metadata import MetadataLayer, compare_thumbnail
 from fraud.matching import compare_dates, compare_names, compare_titles
 from fraud.ocr import find_credential_id, parse_certificate_fields
+from fraud.reading import normalize_fields
 from organizations.access import Actor
 from tests.fraud import images
 from verification.errors import VerificationError
@@ -238,7 +239,7 @@ def test_pdf_metadata_is_read_in_bounded_time_when_the_author_is_unclosed_xmp_op
 
 
 def test_the_xmp_packet_after_a_run_of_unclosed_openers_is_still_read():
-    from fraud.layers.metadata import find_xmp_packet
+    from fraud.file_metadata import find_xmp_packet
 
     packet = images.xmp_packet(creator_tool="Canva", agents=(), create="2025-07-01T10:00:00Z")
     data = b"%PDF-1.7\n" + b"<x:xmpmeta" * ((MAX_UPLOAD - len(packet)) // 10) + packet
