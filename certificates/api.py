@@ -6,7 +6,11 @@ never from the concept subpackages, so those can move without touching their cal
 
 from certificates.anchoring.chain import ChainError, get_chain_client
 from certificates.anchoring.merkle import verify_proof
-from certificates.lifecycle.credential_ids import normalize_credential_id
+from certificates.lifecycle.credential_ids import (
+    credential_id_repairs,
+    is_valid_credential_id,
+    normalize_credential_id,
+)
 from certificates.lifecycle.hashing import content_hash
 from certificates.public_status.record import public_record
 from certificates.public_status.selectors import certificate_public_get
@@ -22,7 +26,9 @@ __all__ = [
     "certificate_public_get",
     "certificate_render",
     "content_hash",
+    "credential_id_repairs",
     "get_chain_client",
+    "is_valid_credential_id",
     "normalize_credential_id",
     "parse_qr_text",
     "phash_bits",

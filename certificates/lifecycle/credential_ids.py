@@ -24,6 +24,11 @@ the unit tests check that exhaustively for sample ids.
 Input normalization (:func:`normalize_credential_id`) follows Crockford: case-insensitive, ``I``
 and ``L`` read as ``1``, ``O`` as ``0``; spaces, dashes and the ``CV`` prefix are optional.
 ``U`` is not part of the alphabet and makes an id malformed.
+
+Misreads (:func:`credential_id_repairs`): a reader that confuses look-alike glyphs (``8``/``B``,
+``0``/``D``, ``5``/``S``, ``2``/``Z``, ``6``/``G``; ``O``, ``I`` and ``L`` are already aliases) fails
+the check, because every single substitution is detected. The repairs are the ids one such
+substitution away that pass it; a failed check is a misreading, never proof of a forgery.
 """
 
 import re
@@ -44,6 +49,10 @@ _VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
 # Crockford's decoding aliases for symbols people (and OCR) confuse.
 _ALIASES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SEPARATORS = re.compile(r"[\s\-_.]+")
+# Glyphs a reader confuses, after the aliases above: each symbol -> its look-alikes in ALPHABET.
+_CONFUSABLE = {
+    "8": "B", "B": "8", "0": "D", "D": "0", "5": "S", "S": "5", "2": "Z", "Z": "2", "6": "G", "G": "6",
+}  # fmt: skip
 _GF32_MODULUS = 0b100101  # x^5 + x^2 + 1, irreducible over GF(2)
 
 
@@ -105,3 +114,22 @@ def is_valid_credential_id(text: str | None) -> bool:
         return False
     symbols = canonical.replace("-", "")[len(PREFIX) :]
     return _horner(symbols) == 0
+
+
+def credential_id_repairs(text: str | None) -> list[str]:
+    """The ids one confusable-glyph substitution away from ``text`` whose check character verifies.
+
+    Empty when ``text`` is not shaped like an id or already verifies (nothing to repair). Several
+    candidates are possible in principle; the caller decides which, if any, the issuer knows.
+    """
+    canonical = normalize_credential_id(text)
+    if canonical is None or is_valid_credential_id(canonical):
+        return []
+    symbols = canonical.replace("-", "")[len(PREFIX) :]
+    repairs = []
+    for index, symbol in enumerate(symbols):
+        for alternative in _CONFUSABLE.get(symbol, ""):
+            candidate = symbols[:index] + alternative + symbols[index + 1 :]
+            if _horner(candidate) == 0:
+                repairs.append(_format(candidate[:DATA_LENGTH], candidate[DATA_LENGTH]))
+    return repairs

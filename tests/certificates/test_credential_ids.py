@@ -4,9 +4,11 @@ import secrets
 import pytest
 
 from certificates.lifecycle.credential_ids import (
+    _CONFUSABLE,
     ALPHABET,
     CREDENTIAL_ID_RE,
     check_symbol,
+    credential_id_repairs,
     is_valid_credential_id,
     new_credential_id,
     normalize_credential_id,
@@ -119,3 +121,29 @@ def test_pattern_constant_works_as_a_url_fragment():
 
     assert re.fullmatch(CREDENTIAL_ID_PATTERN, SAMPLE)
     assert not re.fullmatch(CREDENTIAL_ID_PATTERN, SAMPLE.lower())
+
+
+# --- confusable misreads --------------------------------------------------------------------------
+
+
+def test_a_b_read_as_8_is_repaired_to_the_issued_id():
+    issued = "CV-7KQ2-M9XD-08QB-T3BN-" + check_symbol("7KQ2M9XD08QBT3BN")
+    misread = issued.replace("08QB", "08Q8")
+    assert not is_valid_credential_id(misread)
+    assert issued in credential_id_repairs(misread)
+
+
+def test_every_single_confusable_misread_of_an_id_repairs_to_it():
+    for _ in range(20):
+        issued = new_credential_id()
+        compact = issued.replace("-", "")[2:]
+        for index, symbol in enumerate(compact):
+            for other in _CONFUSABLE.get(symbol, ""):
+                misread = compact[:index] + other + compact[index + 1 :]
+                assert issued in credential_id_repairs(misread), (issued, misread)
+
+
+def test_a_valid_or_malformed_id_has_no_repairs():
+    assert credential_id_repairs(new_credential_id()) == []
+    assert credential_id_repairs("CV-1234") == []
+    assert credential_id_repairs(None) == []
