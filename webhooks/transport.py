@@ -1,5 +1,7 @@
 """One HTTP POST to a webhook receiver, pinned to the addresses the SSRF check approved.
 
+The pinned connections are core/safe_http.py's.
+
 The host is resolved and vetted at send time and the socket is opened to a vetted address,
 while the Host header, TLS SNI and certificate check use the URL's host name. Redirects are
 never followed; the connection has its own timeout and the whole exchange a hard deadline.
@@ -8,13 +10,14 @@ never followed; the connection has its own timeout and the whole exchange a hard
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass
 
-from .ssrf import Target, UnsafeURL, vet_url
+from core.safe_http import pinned_connection
+
+from .ssrf import UnsafeURL, vet_url
 
 EXCERPT_BYTES = 1024
 
@@ -29,54 +32,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class _PinnedMixin:
-    """Open the socket to one of the vetted addresses instead of resolving the host again."""
-
-    target: Target
-    aborted = False
-
-    def _open_pinned_socket(self) -> socket.socket:
-        last_error: OSError | None = None
-        for address in self.target.addresses:
-            if self.aborted:
-                break
-            try:
-                return socket.create_connection((address, self.target.port), self.timeout)
-            except OSError as exc:
-                last_error = exc
-        raise last_error or OSError("connection aborted")
-
-    def abort(self) -> None:
-        """Called by the deadline timer from another thread: unblock any pending socket call."""
-        self.aborted = True
-        sock = getattr(self, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class PinnedHTTPConnection(_PinnedMixin, http.client.HTTPConnection):
-    def __init__(self, target: Target, timeout: float):
-        super().__init__(target.host, target.port, timeout=timeout)
-        self.target = target
-
-    def connect(self) -> None:
-        self.sock = self._open_pinned_socket()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float):
-        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
-        self.target = target
-
-    def connect(self) -> None:
-        sock = self._open_pinned_socket()
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.target.host)
 
 
 def _elapsed_ms(started: float) -> int:
@@ -96,8 +51,7 @@ def post(
         target = vet_url(url)
     except UnsafeURL as exc:
         return Outcome(None, "", _elapsed_ms(started), f"Refused: {exc}")
-    connection_class = PinnedHTTPSConnection if target.scheme == "https" else PinnedHTTPConnection
-    connection = connection_class(target, timeout=connect_timeout)
+    connection = pinned_connection(target, timeout=connect_timeout)
     timer = threading.Timer(deadline, connection.abort)
     timer.start()
     try:
