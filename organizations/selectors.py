@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework.exceptions import PermissionDenied
 
 from .access import Actor
+from .errors import OrganizationError
 from .models import APIKey, AuditEvent, Invitation, Membership, Organization
 from .roles import Role
 
@@ -24,7 +24,8 @@ def organization_get_for_actor(actor: Actor, slug: str, *, minimum: str = Role.V
     if organization is None:
         raise Http404("No such organization.")
     if not actor.has_role(organization, minimum):
-        raise PermissionDenied(f"This needs the {minimum} role or higher in {organization.name}.")
+        message = f"This needs the {minimum} role or higher in {organization.name}."
+        raise OrganizationError(message, code="permission_denied")
     return organization
 
 
