@@ -74,7 +74,7 @@ def prepare_fixtures(n_certs: int) -> list[str]:
 
     org, _ = Organization.objects.get_or_create(
         slug=ORG_SLUG,
-        defaults={"name": "Bench Institute of Throughput", "country": "DE", "is_verified": True},
+        defaults={"name": "Bench Institute of Throughput", "country": "DE", "verification_level": "reviewed"},
     )
     user, created = User.objects.get_or_create(
         email=EMAIL, defaults={"full_name": "Bench Owner", "email_verified": True}

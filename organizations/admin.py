@@ -1,5 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
+from .access import Actor
+from .errors import OrganizationError
+from .identity import organization_review
 from .models import APIKey, AuditEvent, Invitation, Membership, Organization
 
 
@@ -11,19 +15,59 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "country", "is_verified", "is_active", "created_at"]
-    list_filter = ["is_verified", "is_active", "country"]
-    search_fields = ["name", "slug", "domain"]
+    list_display = [
+        "name",
+        "slug",
+        "country",
+        "verification_level",
+        "verified_domain",
+        "is_active",
+        "created_at",
+    ]
+    list_filter = ["verification_level", "is_active", "country"]
+    search_fields = ["name", "slug", "domain", "verified_domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    actions = ["mark_reviewed"]
+    # The level changes only through organizations/identity.py (audited): the action, the
+    # review_organization command, the domain proof and its re-check.
+    identity_fields = [
+        "verification_level",
+        "verified_domain",
+        "verified_at",
+        "review_note",
+        "lookalike_of",
+        "domain_proof_domain",
+        "domain_proof_token",
+        "domain_checked_at",
+    ]
+
+    @admin.action(description="Mark reviewed (record what was checked)")
+    def mark_reviewed(self, request, queryset):
+        note = request.POST.get("review_note", "").strip()
+        if "apply" not in request.POST or not note:
+            context = {
+                **self.admin_site.each_context(request),
+                "organizations": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "note_missing": "apply" in request.POST,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/organizations/review_organizations.html", context)
+        actor = Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+        for organization in queryset:
+            try:
+                organization_review(actor=actor, organization=organization, note=note)
+            except OrganizationError as exc:
+                self.message_user(request, f"{organization}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{organization} is marked reviewed.", messages.SUCCESS)
+        return None
 
     # Every certificate's canonical fields, and so its content hash, hold the slug it was issued under.
     def get_readonly_fields(self, request, obj=None):
-        return (
-            [*super().get_readonly_fields(request, obj), "slug"]
-            if obj
-            else super().get_readonly_fields(request)
-        )
+        fields = [*super().get_readonly_fields(request, obj), *self.identity_fields]
+        return [*fields, "slug"] if obj else fields
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else super().get_prepopulated_fields(request)

@@ -5,6 +5,17 @@ from django.utils import timezone
 from .roles import API_KEY_ROLE_CHOICES, Role
 
 
+class VerificationLevel(models.TextChoices):
+    """How sure we are who an organization is (organizations/identity.py moves between them)."""
+
+    UNVERIFIED = "unverified", "Identity not verified"
+    DOMAIN = "domain", "Verified domain"
+    REVIEWED = "reviewed", "Reviewed by CertVerify"
+
+
+VERIFIED_LEVELS = (VerificationLevel.DOMAIN, VerificationLevel.REVIEWED)
+
+
 class Organization(models.Model):
     """An issuer (university, institute, professional body). Deactivated, never deleted."""
 
@@ -14,7 +25,21 @@ class Organization(models.Model):
     website = models.URLField(blank=True)
     domain = models.CharField(max_length=255, blank=True)
     logo = models.ImageField(upload_to="logos/", blank=True)
-    is_verified = models.BooleanField(default=False, help_text="Identity checked by the platform.")
+    verification_level = models.CharField(
+        max_length=10, choices=VerificationLevel.choices, default=VerificationLevel.UNVERIFIED, db_index=True
+    )
+    verified_domain = models.CharField(
+        max_length=255, blank=True, help_text="The domain it proved control of."
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, help_text="What staff checked when they reviewed it.")
+    domain_proof_domain = models.CharField(max_length=255, blank=True, help_text="The domain being proved.")
+    domain_proof_token = models.CharField(max_length=64, blank=True)
+    domain_checked_at = models.DateTimeField(null=True, blank=True)
+    # A verified organization whose name this one's resembles: it may not verify itself, only staff may.
+    lookalike_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
@@ -24,6 +49,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        """Proved a domain or was reviewed by staff."""
+        return self.verification_level in VERIFIED_LEVELS
 
 
 class Membership(models.Model):

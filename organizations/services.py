@@ -21,12 +21,16 @@ from .access import Actor
 from .audit import audit_by
 from .authentication import generate_key
 from .errors import OrganizationError
+from .identity import lookalike_refresh
+from .lookalikes import verified_lookalike_of_name, verified_lookalike_of_slug
 from .models import APIKey, Invitation, Membership, Organization
 from .roles import RANK, Role, role_at_least
 
 
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "org"
+    if verified_lookalike_of_slug(base) or verified_lookalike_of_name(name):  # nor a look-alike address
+        base = f"org-{secrets.token_hex(4)}"
     slug, n = base, 2
     while Organization.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
@@ -41,6 +45,12 @@ def organization_create(
     """Create an organization; the creating person becomes its owner."""
     if actor.user is None:
         raise OrganizationError("Only a signed-in person can create an organization.", code="person_required")
+    if slug and (other := verified_lookalike_of_slug(slug)):
+        raise OrganizationError(
+            f"This slug can be mistaken for {other.name}'s ({other.slug}), a verified organization.",
+            field="slug",
+            code="slug_lookalike",
+        )
     slug = slug or _unique_slug(name)
     if Organization.objects.filter(slug=slug).exists():
         raise OrganizationError("This slug is taken.", field="slug", code="slug_taken")
@@ -52,7 +62,14 @@ def organization_create(
     except IntegrityError as exc:  # lost a race for the slug
         raise OrganizationError("This slug is taken.", field="slug", code="slug_taken") from exc
     Membership.objects.create(user=actor.user, organization=org, role=Role.OWNER)
-    audit_by(actor, action="organization.created", organization=org, target=org)
+    lookalike_refresh(org)
+    audit_by(
+        actor,
+        action="organization.created",
+        organization=org,
+        target=org,
+        details={"lookalike_of": org.lookalike_of.slug} if org.lookalike_of else None,
+    )
     return org
 
 
@@ -64,6 +81,8 @@ def organization_update(*, actor: Actor, organization: Organization, **fields) -
         setattr(organization, key, fields[key].upper() if key == "country" else fields[key])
     if changed:
         organization.save(update_fields=changed)
+        if "name" in changed:
+            lookalike_refresh(organization)
         audit_by(
             actor,
             action="organization.updated",

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.portal import apply_domain_error, paginate, safe_next_url
 
-from . import forms, selectors, services
+from . import forms, identity, selectors, services
 from .access import client_ip
 from .models import Invitation
 from .portal import DashboardSection, dashboard_sections, forbidden, portal_view, set_current_organization
@@ -169,6 +169,8 @@ def organization_settings_view(request):
     organization = portal.organization
     initial = {f: getattr(organization, f) for f in ("name", "country", "website", "domain")}
     form = forms.OrganizationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and "domain_proof" in request.POST:
+        return _domain_proof_post(request)
     if request.method == "POST":
         if not portal.can_admin:
             return forbidden(request, Role.ADMIN)
@@ -189,8 +191,28 @@ def organization_settings_view(request):
         "form": form,
         "organization": organization,
         "deactivate_form": forms.DeactivateOrganizationForm(organization=organization),
+        "identity": identity.organization_identity(organization),
+        "domain_proof": identity.domain_proof_instructions(organization) if portal.can_admin else None,
     }
     return render(request, "portal/organizations/settings.html", context)
+
+
+def _domain_proof_post(request):
+    """The settings page's domain proof: start (a token for a domain) or check; the API's services."""
+    portal = request.portal
+    if not portal.can_admin:
+        return forbidden(request, Role.ADMIN)
+    try:
+        if request.POST["domain_proof"] == "check":
+            identity.domain_proof_check(actor=portal.actor, organization=portal.organization)
+            messages.success(request, "The domain is verified.")
+        else:
+            domain = request.POST.get("domain", "")
+            identity.domain_proof_start(actor=portal.actor, organization=portal.organization, domain=domain)
+            messages.success(request, "Publish the token in one of the two ways below, then check.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:organization-settings")
 
 
 @portal_view(Role.OWNER)

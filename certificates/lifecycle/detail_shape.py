@@ -13,7 +13,7 @@ from rest_framework.fields import DateField, DateTimeField
 _DATE_FIELD, _DATETIME_FIELD = DateField(), DateTimeField()  # stateless: shared by every thread
 
 ANCHOR_FIELDS = ("status", "merkle_root", "chain_id", "tx_hash", "block_number", "confirmations", "error")
-ORGANIZATION_COLUMNS = ("id", "name", "slug", "is_active", "is_verified")
+ORGANIZATION_COLUMNS = ("id", "name", "slug", "is_active", "verification_level")
 
 
 def _str(value):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 # The issuer fields in public_record (public_status/record.py).
-PUBLIC_ORGANIZATION_FIELDS = frozenset({"name", "slug", "website", "is_verified"})
+PUBLIC_ORGANIZATION_FIELDS = frozenset(
+    {"name", "slug", "website", "verification_level", "verified_domain", "verified_at", "lookalike_of"}
+)
 
 
 def organization_saved(sender, instance, created, update_fields=None, **kwargs) -> None:

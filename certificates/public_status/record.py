@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from certificates.models import Certificate
+from organizations.identity import organization_identity
 
 STATUS_WORDS = {
     "issued": "valid",
@@ -39,6 +40,7 @@ def public_record(certificate: Certificate) -> dict:
             "slug": certificate.organization.slug,
             "verified": certificate.organization.is_verified,
             "website": certificate.organization.website,
+            "verification": organization_identity(certificate.organization),
         },
         "recipient_name": certificate.recipient_name,
         "title": certificate.title,

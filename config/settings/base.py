@@ -161,6 +161,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    "recheck-organization-domains": {
+        "task": "organizations.recheck_domains",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 600},
+    },
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
 }
 
@@ -212,6 +217,10 @@ PORTAL_DASHBOARD_SECTIONS = [
 # Key for encrypting secrets at rest (TOTP secrets, organization signing keys). Any string;
 # it is stretched into a Fernet key. Falls back to SECRET_KEY on the embedded default.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=SECRET_KEY)
+# The platform's Ed25519 key for signed verification reports: standard base64 of the raw 32-byte
+# private key. Required in production (`check --deploy` warns); on the embedded default a key is
+# generated on first use and kept encrypted in the database (verification/report_signing.py).
+REPORT_SIGNING_KEY = env.str("REPORT_SIGNING_KEY", default="")
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
 INVITATION_TTL = timedelta(days=7)
 
@@ -330,6 +339,13 @@ CHAIN_PRIVATE_KEY = env.str("CHAIN_PRIVATE_KEY", default="")
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
 ANCHOR_BATCH_SIZE = env.int("ANCHOR_BATCH_SIZE", default=500)
 ANCHOR_STUCK_AFTER_SECONDS = env.int("ANCHOR_STUCK_AFTER_SECONDS", default=600)
+# Domain proof (organizations/identity.py): a TXT record through DNS, or a file fetched through the
+# same SSRF guard as webhooks. The two switches allow http:// and a loopback host (tests, local).
+DOMAIN_PROOF_REQUIRE_HTTPS = env.bool("DOMAIN_PROOF_REQUIRE_HTTPS", default=True)
+DOMAIN_PROOF_ALLOW_LOOPBACK = env.bool("DOMAIN_PROOF_ALLOW_LOOPBACK", default=False)
+DOMAIN_PROOF_NAMESERVER = env.str("DOMAIN_PROOF_NAMESERVER", default="")  # host:port; empty: the system's
+DOMAIN_PROOF_TIMEOUT = env.float("DOMAIN_PROOF_TIMEOUT", default=5.0)  # seconds, DNS and HTTP each
+DOMAIN_PROOF_RECHECK_INTERVAL = timedelta(hours=env.float("DOMAIN_PROOF_RECHECK_HOURS", default=24.0))
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
 WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)

@@ -1,17 +1,33 @@
 from rest_framework import serializers
 
+from organizations.identity import organization_identity
 from organizations.models import APIKey, AuditEvent, Invitation, Membership, Organization
 from organizations.roles import Role
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
+    is_verified = serializers.BooleanField(read_only=True)
+    verification = serializers.SerializerMethodField()
 
     class Meta:
         model = Organization
-        fields = ["slug", "name", "country", "website", "domain", "is_verified", "created_at", "role"]
-        read_only_fields = ["is_verified", "created_at", "role"]
+        fields = [
+            "slug",
+            "name",
+            "country",
+            "website",
+            "domain",
+            "is_verified",
+            "verification",
+            "created_at",
+            "role",
+        ]
+        read_only_fields = ["is_verified", "verification", "created_at", "role"]
         extra_kwargs = {"slug": {"required": False}}
+
+    def get_verification(self, org) -> dict:
+        return organization_identity(org)
 
     def get_role(self, org) -> str | None:
         actor = self.context.get("actor")
@@ -25,7 +41,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 class OrganizationUpdateSerializer(OrganizationSerializer):
     class Meta(OrganizationSerializer.Meta):
-        read_only_fields = ["slug", "is_verified", "created_at", "role"]
+        read_only_fields = ["slug", "is_verified", "verification", "created_at", "role"]
+
+
+class DomainProofStartSerializer(serializers.Serializer):
+    domain = serializers.CharField(max_length=255)
 
 
 class MemberSerializer(serializers.ModelSerializer):

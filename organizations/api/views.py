@@ -1,11 +1,12 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.client_ip import client_ip
-from organizations import selectors, services
+from organizations import identity, selectors, services
 from organizations.models import APIKey, AuditEvent, Invitation, Membership
 from organizations.permissions import ActorMixin, NestedInOrganizationMixin
 from organizations.roles import Role
@@ -17,7 +18,13 @@ class OrganizationViewSet(ActorMixin, viewsets.ModelViewSet):
     """Organizations the caller belongs to. Creating one makes the caller its owner."""
 
     lookup_field = "slug"
-    minimum_roles = {"update": Role.ADMIN, "partial_update": Role.ADMIN, "destroy": Role.OWNER}
+    minimum_roles = {
+        "update": Role.ADMIN,
+        "partial_update": Role.ADMIN,
+        "destroy": Role.OWNER,
+        "domain_verification": Role.ADMIN,
+        "domain_verification_check": Role.ADMIN,
+    }
 
     def get_queryset(self):
         return selectors.organizations_for_actor(self.actor).order_by("name")
@@ -45,6 +52,23 @@ class OrganizationViewSet(ActorMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.organization_deactivate(actor=self.actor, organization=instance)
+
+    @extend_schema(request=s.DomainProofStartSerializer, responses={201: dict})
+    @action(detail=True, methods=["post"], url_path="domain-verification")
+    def domain_verification(self, request, slug=None):
+        """A token for the domain and the two ways to publish it (DNS TXT record, well-known file)."""
+        organization = self.get_object()
+        data = s.DomainProofStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = identity.domain_proof_start(actor=self.actor, organization=organization, **data.validated_data)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"], url_path="domain-verification/check")
+    def domain_verification_check(self, request, slug=None):
+        """Look for the token; the answer is the new verification (or a 400 saying what is missing)."""
+        body = identity.domain_proof_check(actor=self.actor, organization=self.get_object())
+        return Response(body)
 
 
 class MemberViewSet(

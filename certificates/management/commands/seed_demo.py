@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from organizations.models import Membership, Organization
+from organizations.access import Actor
+from organizations.identity import organization_review
+from organizations.models import Membership, Organization, VerificationLevel
 from organizations.roles import Role
 
 DEMO_PASSWORD = "CertVerify-demo-2026"
@@ -20,6 +22,7 @@ DEMO_USERS = [
     ("issuer@demo.certverify.test", "Isla Issuer", Role.ISSUER),
     ("viewer@demo.certverify.test", "Victor Viewer", Role.VIEWER),
 ]
+DEMO_REVIEW_NOTE = "Demo data: the demo organization is reviewed so its certificates show a reviewed issuer."
 SUPERUSER = ("superuser@demo.certverify.test", "Sam Superuser")
 
 
@@ -28,15 +31,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        org, _ = Organization.objects.update_or_create(
-            slug=DEMO_ORG["slug"], defaults={**DEMO_ORG, "is_verified": True}
-        )
+        org, _ = Organization.objects.update_or_create(slug=DEMO_ORG["slug"], defaults=DEMO_ORG)
         for email, name, role in DEMO_USERS:
             user = self._user(email, name)
             Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
         admin = self._user(*SUPERUSER)
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
+        if org.verification_level != VerificationLevel.REVIEWED:
+            organization_review(actor=Actor(user=admin), organization=org, note=DEMO_REVIEW_NOTE)
         issued = self._certificates(org)
         self.stdout.write(
             self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug}); {issued} certificates.")
