@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),
     path("verify/", include("verification.urls")),
+    path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

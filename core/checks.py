@@ -15,3 +15,18 @@ def metrics_token_check(app_configs, **kwargs):
             id="core.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def report_signing_key_check(app_configs, **kwargs):
+    if settings.REPORT_SIGNING_KEY:
+        return []
+    return [
+        Warning(
+            "REPORT_SIGNING_KEY is not set, so verification reports are signed with a key generated "
+            "into the database (lost with it, and readable by anyone who can read it).",
+            hint="Set REPORT_SIGNING_KEY to base64 of a raw 32-byte Ed25519 private key "
+            "(docs/verification-report.md says how to make one).",
+            id="core.W002",
+        )
+    ]

@@ -172,3 +172,20 @@ def _webhooks(world: VictimWorld) -> None:
 
 
 EXTENSIONS.append(_webhooks)
+
+
+def _verification_reports(world: VictimWorld) -> None:
+    from verification.models import VerificationReport
+
+    report = VerificationReport.objects.create(
+        verification=world.objects["verification.VerificationRequest"],
+        share_token="victim-share-token-0123456789",
+        body="{}",
+        signature="x",
+        key_id="0" * 16,
+    )
+    world.objects["verification.VerificationReport"] = report
+    world.markers["share_token"] = report.share_token  # the walk deletes with the real link
+
+
+EXTENSIONS.append(_verification_reports)

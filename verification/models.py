@@ -106,3 +106,6 @@ class LayerResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer}: {self.status} {self.points}/{self.max_points}"
+
+
+from .report_models import ReportSigningKey, VerificationReport  # noqa: E402,F401
