@@ -32,7 +32,7 @@ def served(tmp_path):
         [str(GUNICORN), "config.wsgi"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -40,10 +40,21 @@ def served(tmp_path):
             except OSError:
                 assert process.poll() is None, log.read_text()
                 time.sleep(0.1)
+        _wait_until_the_worker_answers(port, deadline)
         yield port, log
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _wait_until_the_worker_answers(port: int, deadline: float) -> None:
+    """The master listens before its worker has loaded the app; on a busy machine that takes seconds."""
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def test_served_with_keep_alive_and_a_request_id_in_the_access_log(served):
