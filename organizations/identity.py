@@ -192,9 +192,11 @@ def lookalike_refresh(organization: Organization) -> None:
     fields = {"lookalike_of": other}
     if other is not None and organization.verification_level == VerificationLevel.DOMAIN:
         fields |= {"verification_level": VerificationLevel.UNVERIFIED, "verified_at": None}
-    for key, value in fields.items():
-        setattr(organization, key, value)
-    organization.save(update_fields=list(fields))
+    changed = [key for key, value in fields.items() if getattr(organization, key) != value]
+    for key in changed:
+        setattr(organization, key, fields[key])
+    if changed:  # a save only when something changed: each save purges the public status
+        organization.save(update_fields=changed)
 
 
 def _flag_lookalikes(verified: Organization) -> None:
