@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 from certificates.api import (
     QRPayloadError,
     QRStatus,
+    credential_id_repairs,
+    is_valid_credential_id,
     normalize_credential_id,
     parse_qr_text,
     read_qr_texts,
@@ -96,7 +98,11 @@ def read_qr(upload: Upload | None) -> QRPayload | None:
     """Decode the QR and check its signature against the registry issuer's published keys."""
     if upload is None:
         return None
-    for text in read_qr_texts(upload.reading_image):
+    texts = read_qr_texts(upload.reading_image)
+    if not texts and upload.page.quad is not None:
+        # A photo whose frame did not decode (keystone, blur): the rectified page often does.
+        texts = read_qr_texts(upload.page.image)
+    for text in texts:
         try:
             parsed = parse_qr_text(text)
         except QRPayloadError:
@@ -131,6 +137,23 @@ def _claimed_organization(qr: QRPayload | None, vision: VisionReading | None) ->
     return None
 
 
+def document_credential_id(read: str | None) -> str | None:
+    """The id to look up for an id read from the document, or None when it was not read.
+
+    An id whose check character fails was misread (the check detects every single substituted
+    symbol): the one confusable-glyph repair the registry knows is the id, and otherwise the id
+    counts as unread, never as an id nobody issued.
+    """
+    canonical = normalize_credential_id(read or "")
+    if canonical is None or is_valid_credential_id(canonical):
+        return canonical
+    repairs = credential_id_repairs(canonical)
+    known = list(
+        Certificate.objects.filter(credential_id__in=repairs).values_list("credential_id", flat=True)[:2]
+    )
+    return known[0] if len(known) == 1 else None
+
+
 def extract(inputs: PipelineInputs) -> dict[str, Any]:
     """Stage 1: QR payload, the document's fields (Gemini or OCR), the id to look up, the claimed issuer."""
     from .reading import read_document
@@ -140,7 +163,7 @@ def extract(inputs: PipelineInputs) -> dict[str, Any]:
     vision = read_document(upload, organization_key=qr.organization_slug if qr else None) if upload else None
     extracted = Extracted(qr=qr, vision=vision)
     typed = normalize_credential_id(inputs.get("credential_id") or "")
-    credential_id = typed or normalize_credential_id(extracted.field_value("credential_id") or "")
+    credential_id = typed or document_credential_id(extracted.field_value("credential_id"))
     return {
         "qr": asdict(qr) if qr else None,
         "vision": asdict(vision) if vision else None,

@@ -27,6 +27,9 @@ WORK_WIDTH = 1200
 DIFF_THRESHOLD = 45.0
 TOLERANCE_PX = 1
 BLUR_SIGMA = 1.2
+# A photo or re-raster can be softer than the original: the original is blurred further by the one
+# of these (work-scale pixels) that matches the upload's sharpness (`_matched_blur`).
+EXTRA_BLUR_SIGMAS = (0.0, 0.75, 1.5, 2.25, 3.0)
 # Uneven lighting is estimated at 1/8 scale with this blur (in those small pixels).
 LIGHTING_SIGMA = 4.0
 # A changed region must hold this many changed work-scale pixels (a stroke of a small digit).
@@ -35,6 +38,16 @@ MIN_CHANGED_PIXELS = 12
 BORDER_MARGIN = 0.03
 # ECC correlation (0-1) below which the upload is not considered lined up with the original.
 MIN_ALIGNMENT_SCORE = 0.6
+# Registration quality: the residual misalignment left after alignment, measured per tile by phase
+# correlation between the original and the aligned upload (work-scale pixels; the 75th percentile
+# over the tiles that hold print, so a few edited tiles cannot hide a poorly aligned page). The
+# difference map forgives a shift of TOLERANCE_PX after a BLUR_SIGMA blur, about 1.5 px in all;
+# beyond that a stroke's edges differ by more than DIFF_THRESHOLD and misalignment looks like an
+# edit, so the changed regions of a worse registration are not evidence.
+MAX_RESIDUAL_PX = 1.5
+RESIDUAL_TILE = 128
+RESIDUAL_QUANTILE = 75
+MIN_TILE_CONTRAST = 12.0  # grey-level standard deviation of a tile that holds print
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 50, 1e-4)
 
 Box = tuple[int, int, int, int]  # x, y, width, height
@@ -56,6 +69,7 @@ class ImageComparison:
     aligned: bool
     alignment: str  # "ecc", "features", or "none"
     alignment_score: float
+    residual_px: float | None = None  # registration residual (see MAX_RESIDUAL_PX); None: unmeasured
     changed_regions: list[ChangedRegion] = field(default_factory=list)
     changed_fraction: float = 0.0
     heatmap_png: bytes = b""  # the original dimmed, changes in red; only when there are changes
@@ -64,6 +78,11 @@ class ImageComparison:
     @property
     def matches_original(self) -> bool:
         return self.aligned and not self.changed_regions
+
+    @property
+    def registered_well(self) -> bool:
+        """Whether the alignment is close enough to tell an edit from misalignment."""
+        return self.aligned and self.residual_px is not None and self.residual_px <= MAX_RESIDUAL_PX
 
 
 def compare_with_original(
@@ -91,6 +110,7 @@ def compare_with_original(
     result.original_size = original.size
     if not aligned:
         return result
+    result.residual_px = registration_residual(orig, up, warp)
     diff, valid = difference_map(orig, up, warp)
     mask, regions = _changed_regions(diff)
     result.changed_regions = _map_regions(regions, warp, size, upload_size or upload.size, scale)
@@ -204,6 +224,28 @@ def _feature_homography(orig: np.ndarray, up: np.ndarray) -> np.ndarray | None:
     return warp.astype(np.float32)
 
 
+def registration_residual(orig: np.ndarray, up: np.ndarray, warp: np.ndarray) -> float | None:
+    """Residual misalignment in work-scale pixels after `warp` (see MAX_RESIDUAL_PX), or None
+    when no tile holds enough print to measure it."""
+    h, w = orig.shape
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpPerspective(up, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    a, b = _flatten_paper(orig).astype(np.float32), _flatten_paper(warped).astype(np.float32)
+    window = cv2.createHanningWindow((RESIDUAL_TILE, RESIDUAL_TILE), cv2.CV_32F)
+    my, mx = round(h * BORDER_MARGIN), round(w * BORDER_MARGIN)
+    shifts = []
+    for y in range(my, h - my - RESIDUAL_TILE + 1, RESIDUAL_TILE):
+        for x in range(mx, w - mx - RESIDUAL_TILE + 1, RESIDUAL_TILE):
+            tile_a = a[y : y + RESIDUAL_TILE, x : x + RESIDUAL_TILE]
+            if float(tile_a.std()) < MIN_TILE_CONTRAST:
+                continue
+            (dx, dy), _ = cv2.phaseCorrelate(tile_a, b[y : y + RESIDUAL_TILE, x : x + RESIDUAL_TILE], window)
+            shifts.append(float(np.hypot(dx, dy)))
+    if not shifts:
+        return None
+    return round(float(np.percentile(shifts, RESIDUAL_QUANTILE)), 2)
+
+
 # --- difference --------------------------------------------------------------------------------
 
 
@@ -213,8 +255,9 @@ def difference_map(orig: np.ndarray, up: np.ndarray, warp: np.ndarray) -> tuple[
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     warped = cv2.warpPerspective(up, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
     valid = _valid_mask(warp, (h, w))
-    a = cv2.GaussianBlur(orig.astype(np.float32), (0, 0), BLUR_SIGMA)
-    b = _match_levels(cv2.GaussianBlur(warped.astype(np.float32), (0, 0), BLUR_SIGMA), a, valid)
+    b = cv2.GaussianBlur(warped.astype(np.float32), (0, 0), BLUR_SIGMA)
+    a = _matched_blur(orig.astype(np.float32), b, valid)
+    b = _match_levels(b, a, valid)
     kernel = np.ones((2 * TOLERANCE_PX + 1,) * 2, np.uint8)
     # A pixel is changed only if no pixel within TOLERANCE_PX of it on the other image explains
     # it, in both directions: added ink shows in the first term, erased ink in the second.
@@ -222,6 +265,21 @@ def difference_map(orig: np.ndarray, up: np.ndarray, warp: np.ndarray) -> tuple[
     erased = np.maximum(a - cv2.dilate(b, kernel), cv2.erode(b, kernel) - a)
     diff = np.maximum(np.maximum(added, erased), 0.0)
     return diff * valid, valid
+
+
+def _matched_blur(orig: np.ndarray, up: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The original blurred as much as the upload is (a defocused photo, a soft re-raster): of
+    BLUR_SIGMA plus each of EXTRA_BLUR_SIGMAS, the one the level-matched upload differs least from
+    (mean absolute difference over the comparable pixels, sampled every 4th)."""
+    best, best_error = None, None
+    sample = valid[::4, ::4] > 0
+    for extra in EXTRA_BLUR_SIGMAS:
+        blurred = cv2.GaussianBlur(orig, (0, 0), float(np.hypot(BLUR_SIGMA, extra)))
+        matched = _match_levels(up, blurred, valid)
+        error = float(np.abs(matched[::4, ::4] - blurred[::4, ::4])[sample].mean()) if sample.any() else 0.0
+        if best_error is None or error < best_error:
+            best, best_error = blurred, error
+    return best
 
 
 def _valid_mask(warp: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -36,7 +36,7 @@ def read_document(
 ) -> VisionReading:
     """Read the page: Gemini when configured, else (or on its failure) local OCR."""
     try:
-        image = upload.reading_image
+        image = upload.page.image  # a photographed page rectified, so it reads like a scan
     except Exception:  # a file Pillow/pdfium cannot open is unreadable, not a crash of stage 1
         logger.info("vision: upload could not be decoded", exc_info=True)
         return VisionReading("none", note="The file could not be opened as an image.")

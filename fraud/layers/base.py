@@ -11,11 +11,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from PIL import Image
 
 from ..pdf_pages import render_first_page
+
+if TYPE_CHECKING:
+    from ..page_capture import Page  # OpenCV loads with the first page found, not with the layers
 
 LayerStatus = Literal["passed", "warning", "failed", "skipped", "error"]
 Severity = Literal["info", "warning", "critical"]
@@ -118,6 +121,15 @@ class Upload:
         with Image.open(io.BytesIO(self.data)) as img:
             img.draft("RGB", (READING_SIDE, round(READING_SIDE * img.height / max(1, img.width))))
             return _rgb(img)
+
+    @cached_property
+    def page(self) -> Page:
+        """The page within `reading_image`: rectified when it is a photo or screenshot of a page
+        (its outline found, fraud/page_capture.py), else `reading_image` itself. Stage 1 reads the
+        fields (and, when the frame does not decode, the QR code) from it; the registry compares it."""
+        from fraud.page_capture import rectified_page
+
+        return rectified_page(self.reading_image)
 
 
 def _rgb(img: Image.Image) -> Image.Image:

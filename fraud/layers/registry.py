@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from certificates.api import credential_id_repairs, is_valid_credential_id
 from fraud.matching import (
     FIELD_LABELS,
     FieldMatch,
@@ -125,6 +126,15 @@ class RegistryLayer(Layer):
 
     def _without_record(self, ctx: LayerContext) -> LayerResult:
         cid = ctx.extracted.field_value("credential_id") or ctx.credential_id
+        accuses = ctx.claimed_organization or _points_at_this_site(ctx.extracted.qr)
+        if accuses and cid and not is_valid_credential_id(cid):
+            # A failed check character is a misreading (stage 1 tried the confusable repairs).
+            reason = (
+                f"The credential id was read as {cid}, but its check character does not match, so it "
+                "was misread; none of its look-alike corrections is a certificate on record, so the "
+                "document could not be compared with the issuer's records."
+            )
+            return LayerResult.skipped(self.max_points, reason, code="credential_id_unread")
         if ctx.claimed_organization:
             org = ctx.claimed_organization
             what = f"no certificate with id {cid}" if cid else "no record of this certificate"
@@ -166,6 +176,8 @@ class RegistryLayer(Layer):
             # differently was misread (OCR dropping the thin "i" of "Shafi"), not changed.
             matches = [_misread(m) if m.mismatched else m for m in matches]
             misread = [m for m in matches if m.status == "misread"]
+        matches = [_repaired_id(m, record) for m in matches]
+        misread += [m for m in matches if m.status == "misread" and m not in misread]
         typed = _typed_id_finding(ctx.credential_id, record)
         compared = [m for m in matches if m.status not in ("unreadable", "misread")]
         findings = [typed] if typed else []
@@ -205,9 +217,10 @@ class RegistryLayer(Layer):
                 "The issuer has no stored rendering of this certificate, so no pixel comparison was made."
             )
             return _Part(None, [Finding("no_original_rendering", message)]), None
+        page = ctx.upload.page  # a photo's page rectified; regions are reported in its pixels
         try:
             comparison = compare_with_original(
-                ctx.upload.reading_image, record.original_png, upload_size=ctx.upload.size
+                page.image, record.original_png, upload_size=ctx.upload.size if page.quad is None else None
             )
         except (cv2.error, ValueError, OSError) as exc:
             message = f"The document could not be compared with the issuer's original rendering ({exc})."
@@ -218,6 +231,8 @@ class RegistryLayer(Layer):
                 "at an angle, a heavy crop, or a different document), so it was not compared pixel by pixel."
             )
             return _Part(None, [Finding("image_not_aligned", message, "warning")]), comparison
+        if not comparison.registered_well:
+            return _Part(None, [_not_registered(comparison)]), comparison
         if comparison.matches_original:
             message = (
                 "The document matches the issuer's original rendering: nothing was changed, added or "
@@ -256,11 +271,43 @@ class RegistryLayer(Layer):
         return findings
 
 
+def _not_registered(comparison: ImageComparison) -> Finding:
+    from fraud.imagediff import MAX_RESIDUAL_PX
+
+    residual = "not measurable" if comparison.residual_px is None else f"{comparison.residual_px:.1f} px"
+    found = (
+        f"; the {len(comparison.changed_regions)} area(s) that differ are marked on the heat map but are "
+        "not evidence of an edit"
+        if comparison.changed_regions
+        else ""
+    )
+    message = (
+        "The photo could not be aligned with the issuer's original rendering well enough to compare it "
+        f"pixel by pixel (residual misalignment {residual}; an edit can only be told from misalignment "
+        f"up to {MAX_RESIDUAL_PX} px){found}. The field-by-field comparison decides instead."
+    )
+    return Finding("image_not_registered", message, "warning")
+
+
 def _misread(match: FieldMatch) -> FieldMatch:
     label = FIELD_LABELS.get(match.field, match.field)
     message = (
         f"The {label} was read as '{match.printed}', but the document's pixels match the issuer's "
         "original rendering, so that is a misreading, not a change; it was not compared."
+    )
+    return dataclasses.replace(match, status="misread", message=message)
+
+
+def _repaired_id(match: FieldMatch, record: RegistryRecord) -> FieldMatch:
+    """A printed id that fails its check character but is one look-alike glyph from the record's
+    id (an 8 read for a B) was misread, not changed."""
+    if match.field != "credential_id" or not match.mismatched or not match.printed:
+        return match
+    if record.credential_id not in credential_id_repairs(match.printed):
+        return match
+    message = (
+        f"The credential id was read as '{match.printed}', whose check character does not match: one "
+        f"look-alike character was misread, and corrected it is the issuer's {record.credential_id}."
     )
     return dataclasses.replace(match, status="misread", message=message)
 
@@ -431,6 +478,7 @@ def _comparison_details(comparison: ImageComparison) -> dict:
         "aligned": comparison.aligned,
         "alignment": comparison.alignment,
         "alignment_score": comparison.alignment_score,
+        "residual_px": comparison.residual_px,
         "changed_fraction": comparison.changed_fraction,
         "changed_regions": [r.as_dict() for r in comparison.changed_regions],
     }

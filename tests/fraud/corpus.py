@@ -14,6 +14,10 @@ code and the stored original are exactly what production holds. From each one:
   re-saved at another quality (double compression);
 * a revoked certificate (a perfect image), a certificate fabricated in a registered issuer's name
   (made-up CV- id, QR signed by the forger's key) and one for an issuer nobody registered;
+* real-world captures (tests/fraud/captures.py: phone photos, chat forwards, office scans,
+  screenshots, cropped copies, print-to-PDF) of the genuine page and of three forgeries: the name
+  band spliced from another certificate, the name retyped in the renderer's font, and the name
+  retyped with the QR code removed (so its signed payload cannot contradict the edit);
 * unknown-issuer documents for the forensic-only ROC-AUC: self-consistent renderings by an issuer
   CertVerify does not know, in everyday variants, and edited versions of them.
 
@@ -49,7 +53,7 @@ from certificates.signing.keys import build_qr_text, key_id_for
 from core.crypto import encrypt_bytes
 from organizations.access import Actor
 from organizations.models import Organization
-from tests.fraud import images
+from tests.fraud import captures, images
 
 SEED = 20260630
 Expected = Literal["genuine", "forged"]
@@ -592,6 +596,50 @@ def unknown_issuer_item(
     expected: Expected = "genuine" if category.startswith("unknown_genuine") else "forged"
     return CorpusItem(
         data, f"{category}-{cid}.{ext}", category, expected, UNKNOWN, cid, None, doc.inp.organization_name
+    )
+
+
+# --- real-world captures of a genuine certificate and of forgeries ---------------------------------
+
+# Where DEFAULT_LAYOUT prints the QR code and its caption, in canvas pixels (x0, y0, x1, y1).
+QR_BOX = (1462, 822, 1874, 1290)
+
+
+def qr_removed(image: Image.Image) -> Image.Image:
+    """The page with its QR code and caption healed over with the paper around them."""
+    out = image.convert("RGB").copy()
+    heal(out, QR_BOX)
+    return out
+
+
+CAPTURED_PAGES: dict[str, Callable[[Certificate, Certificate, random.Random], Image.Image]] = {
+    "genuine": lambda c, d, r: page_of(c),
+    "spliced": lambda c, d, r: splice(page_of(c), page_of(d)),
+    "retyped": lambda c, d, r: _painted(c, r),
+    "retyped_qr_removed": lambda c, d, r: qr_removed(_painted(c, r)),
+}
+CAPTURED_FORGERIES = tuple(name for name in CAPTURED_PAGES if name != "genuine")
+
+
+def capture_item(
+    kind: str, page: str, certificate: Certificate, *, donor: Certificate, seed: int = SEED
+) -> CorpusItem:
+    """`page` (the genuine page or a forgery of it, see CAPTURED_PAGES) captured as `kind`
+    (a phone photo, a chat forward ..., see captures.CAPTURES); category "capture:<kind>:<page>"."""
+    category = f"capture:{kind}:{page}"
+    image = CAPTURED_PAGES[page](certificate, donor, _rng(seed, page))
+    ext, data = captures.CAPTURES[kind](image, _np_rng(seed, category))
+    cid = certificate.credential_id
+    expected: Expected = "genuine" if page == "genuine" else "forged"
+    return CorpusItem(
+        data,
+        f"{kind}-{page}-{cid}.{ext}",
+        category,
+        expected,
+        REGISTRY,
+        cid,
+        cid,
+        certificate.organization.name,
     )
 
 

@@ -18,7 +18,7 @@ from tests.fraud.test_imagediff import (
 )
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-CID = "CV-7KQ2-M9XD-4HPA-T3BN-R"
+CID = "CV-7KQ2-M9XD-4HPA-T3BN-G"  # its check character verifies (an id that fails it is a misreading)
 PRINTED = {
     "issuer": "Example Institute of Technology",
     "recipient_name": "Jane Smith",
@@ -353,6 +353,20 @@ def test_registered_issuer_without_such_certificate_is_decisive():
         "The document claims to be issued by Example Institute of Technology, but Example Institute of "
         f"Technology has no certificate with id {CID}."
     )
+
+
+def test_a_registered_issuers_id_that_fails_its_check_is_unread_not_an_accusation():
+    misread = CID.replace("4HPA", "4HPD")  # one look-alike glyph off: the check character fails
+
+    result = run(
+        record=None,
+        claimed_organization="Example Institute of Technology",
+        extracted=extracted(credential_id=misread),
+    )
+
+    assert result.status == "skipped"
+    assert result.findings[0].code == "credential_id_unread"
+    assert not decisive(result)
 
 
 def test_unknown_issuer_is_skipped_not_penalized():
