@@ -27,7 +27,7 @@ UPWARD_ALLOWED: dict[tuple[str, str], str] = {
     ),
 }
 SKIPPED_DIRS = {".venv", "node_modules", "__pycache__", ".git", "static"}
-PAGE_MODULES = {"portal", "views", "portal_views", "public_pages"}
+PAGE_MODULES = {"portal", "views", "portal_views", "public_pages", "report_pages"}
 REST_PARTS = {"rest", "serializers", "rest_urls"}
 # What other apps may import from certificates: its Python face, its models and its errors.
 CERTIFICATES_FACE = ("certificates.api", "certificates.models", "certificates.errors")
