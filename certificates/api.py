@@ -13,7 +13,7 @@ from certificates.lifecycle.credential_ids import (
 )
 from certificates.lifecycle.hashing import content_hash
 from certificates.public_status.record import public_record
-from certificates.public_status.selectors import certificate_public_get
+from certificates.public_status.selectors import certificate_public_get, public_record_body
 from certificates.rendering.phash import phash_bits
 from certificates.rendering.qr import read_qr_texts
 from certificates.rendering.services import certificate_render
@@ -33,6 +33,7 @@ __all__ = [
     "parse_qr_text",
     "phash_bits",
     "public_record",
+    "public_record_body",
     "read_qr_texts",
     "verify_payload",
     "verify_proof",

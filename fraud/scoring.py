@@ -4,10 +4,14 @@ Score: points earned over the maximum of the layers that ran (passed, warning, f
 skipped layers are left out of both. A layer in `error` counts as run and earns nothing: a check
 that could not be made never helps a document.
 
+The verdict is about the document only: is it what the issuer issued? Whether the credential still
+stands (revoked, suspended, expired, superseded) is a separate answer, taken from the issuer's
+record by verification/credential_status.py; the registry layer reports it without deciding.
+
 Verdict, in order (thresholds are settings, see README):
-1. Any decisive finding (revoked/suspended/expired certificate, a field that differs from the
-   issuer's record, a bad QR signature, a region changed from the original, an id never issued
-   by a registered issuer) → `fraudulent`, and the score is capped at 20.
+1. Any decisive finding (a field that differs from the issuer's record, a bad QR signature, a
+   region changed from the original, an id never issued by a registered issuer) → `fraudulent`,
+   and the score is capped at 20.
 2. Fewer than FRAUD_MIN_POINTS_FOR_VERDICT points could be checked → `inconclusive`.
 3. The issuer's record matched and the upload matches the original rendering → `authentic`
    (the strongest evidence we have; forensic warnings alone do not overturn it).
@@ -17,6 +21,9 @@ Verdict, in order (thresholds are settings, see README):
    one in the document's own QR code, an editor saved the file, a region has other compression).
 5. Otherwise by score: ≥ FRAUD_AUTHENTIC_THRESHOLD `authentic`, < FRAUD_FRAUDULENT_THRESHOLD
    `fraudulent`, in between `suspicious`.
+
+The score is shown only with a verdict it supports (`Outcome.shown_score`): an `inconclusive`
+document has none, since "Inconclusive 100/100" reads as a judgement that was not made.
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ class Outcome:
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def shown_score(self) -> float | None:
+        """The score to store and show: none for an inconclusive verdict (too few checks, or no
+        issuer record to vouch for the document), where a number would mean nothing."""
+        return None if self.verdict == "inconclusive" else self.score
 
 
 def _decisive(results: list[dict]) -> list[str]:

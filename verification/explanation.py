@@ -12,6 +12,7 @@ LAYER_FIELDS = ("layer", "status", "points", "max_points", "findings", "details"
 VERIFICATION_FIELDS = (
     "id",
     "status",
+    "checked",
     "score",
     "verdict",
     "reasons",
@@ -94,11 +95,35 @@ def comparison(verification: VerificationRequest) -> list | dict | None:
     return (registry.details or {}).get("fields") if registry else None
 
 
+def document_answer(verification: VerificationRequest) -> dict | None:
+    """The first answer: is the document what the issuer issued? None until there is a result.
+    `not_checked` when no document was given; the score only where it means something."""
+    if not verification.verdict:
+        return None
+    return {"verdict": verification.verdict, "score": verification.score, "reasons": verification.reasons}
+
+
+def credential_answer(verification: VerificationRequest) -> dict | None:
+    """The second answer: does the credential stand, by the issuer's record at the time of the check
+    (valid, revoked, suspended, expired, superseded, not_found, unknown). None until there is one."""
+    if not verification.credential_status:
+        return None
+    stored = verification.credential or {}
+    return {
+        "status": verification.credential_status,
+        "credential_id": credential_id(verification) or verification.credential_id_input or None,
+        "record": stored.get("record"),
+        "superseded_by": stored.get("superseded_by"),
+    }
+
+
 def verification_explanation(verification: VerificationRequest, *, token: str = "") -> dict:
     """The verification as the pages show it: the API's fields, with Python values (not JSON)."""
     return {
         **{name: getattr(verification, name) for name in VERIFICATION_FIELDS},
         "status_url": status_url(verification, token),
+        "document": document_answer(verification),
+        "credential": credential_answer(verification),
         "credential_id": credential_id(verification),
         "issuer": issuer(verification),
         "document_fields": document_fields(verification),

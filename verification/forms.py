@@ -28,6 +28,7 @@ VERDICT_CHOICES = [
     ("suspicious", "Suspicious"),
     ("authentic", "Authentic"),
     ("inconclusive", "Inconclusive"),
+    ("not_checked", "No document (id only)"),
     ("unfinished", "Running or failed"),
 ]
 

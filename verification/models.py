@@ -24,6 +24,23 @@ class VerificationRequest(models.Model):
         SUSPICIOUS = "suspicious", "Suspicious"
         FRAUDULENT = "fraudulent", "Fraudulent"
         INCONCLUSIVE = "inconclusive", "Inconclusive"
+        NOT_CHECKED = "not_checked", "No document checked"
+
+    class Checked(models.TextChoices):
+        DOCUMENT = "document", "A document"
+        ID = "id", "A credential id"
+        BOTH = "both", "A document and a credential id"
+
+    class CredentialStatus(models.TextChoices):
+        """The issuer's record of the credential: a second answer, independent of the document's."""
+
+        VALID = "valid", "Valid"
+        REVOKED = "revoked", "Revoked"
+        SUSPENDED = "suspended", "Suspended"
+        EXPIRED = "expired", "Expired"
+        SUPERSEDED = "superseded", "Superseded"
+        NOT_FOUND = "not_found", "Not found"
+        UNKNOWN = "unknown", "Unknown"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     access_token = models.CharField(max_length=64, editable=False)
@@ -55,6 +72,11 @@ class VerificationRequest(models.Model):
     score = models.FloatField(null=True, blank=True)
     verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True, db_index=True)
     reasons = models.JSONField(default=list, blank=True)
+    checked = models.CharField(max_length=8, choices=Checked.choices, blank=True)
+    # Blank while pending; set with the result, from the issuer's record (verification/credential_status.py).
+    credential_status = models.CharField(max_length=10, choices=CredentialStatus.choices, blank=True)
+    # The issuer's public record at the time of the check and the replacement, if any: the credential answer.
+    credential = models.JSONField(default=dict, blank=True)
     extracted = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

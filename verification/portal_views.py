@@ -41,6 +41,7 @@ VERDICTS = [
     ("suspicious", "Suspicious", "#d97706"),
     ("fraudulent", "Fraudulent", "#c0362c"),
     ("inconclusive", "Inconclusive", "#7c8798"),
+    ("not_checked", "Id only (no document)", "#9db4d6"),
     ("", "Not finished", "#c4cad4"),
 ]
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from certificates.api import certificate_render, normalize_credential_id
+from certificates.api import certificate_render, is_valid_credential_id, normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
 from core.throttling import throttle_wait
@@ -32,6 +32,7 @@ from organizations.access import Actor
 from organizations.models import Organization
 from webhooks.services import event_record
 
+from .credential_status import credential_answer, credential_answer_for_document
 from .errors import VerificationError, VerificationThrottled
 from .models import LayerResult, VerificationRequest
 from .uploads import check_upload
@@ -78,17 +79,8 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
     credential_id = (credential_id or "").strip()
     if upload is None and not credential_id:
         raise VerificationError("Upload a certificate file or enter its credential id.", code="empty_request")
-    normalized = ""
-    if credential_id:
-        normalized = normalize_credential_id(credential_id) or ""
-        if not normalized:
-            raise VerificationError(
-                "This is not a valid credential id; check it for typing mistakes "
-                "(it looks like CV-XXXX-XXXX-XXXX-XXXX-X).",
-                field="credential_id",
-                code="invalid_credential_id",
-            )
-    checked = check_upload(upload) if upload is not None else None
+    normalized = _checked_credential_id(credential_id) if credential_id else ""
+    upload_checked = check_upload(upload) if upload is not None else None
     verification = VerificationRequest(
         access_token=secrets.token_urlsafe(24),
         requested_by=actor.user,
@@ -96,14 +88,59 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
         credential_id_input=normalized,
         client_ip=actor.ip,
         client_country=country_for_ip(actor.ip) or "",
+        checked=_what_is_checked(upload=upload_checked, credential_id=normalized),
     )
-    if checked is not None:
-        verification.upload.save(checked.storage_name, ContentFile(checked.data), save=False)
-        verification.upload_content_type = checked.content_type
-        verification.upload_size = len(checked.data)
-        verification.upload_sha256 = checked.sha256
+    if upload_checked is None:
+        return _answer_by_id(verification)
+    verification.upload.save(upload_checked.storage_name, ContentFile(upload_checked.data), save=False)
+    verification.upload_content_type = upload_checked.content_type
+    verification.upload_size = len(upload_checked.data)
+    verification.upload_sha256 = upload_checked.sha256
     verification.save()
     transaction.on_commit(lambda: verification_enqueue(verification.pk))
+    return verification
+
+
+def _checked_credential_id(credential_id: str) -> str:
+    """The canonical id, or a field error that tells a typing mistake from something else."""
+    normalized = normalize_credential_id(credential_id)
+    if not normalized:
+        raise VerificationError(
+            "This is not a credential id; check it for typing mistakes "
+            "(it looks like CV-XXXX-XXXX-XXXX-XXXX-X).",
+            field="credential_id",
+            code="invalid_credential_id",
+        )
+    if not is_valid_credential_id(normalized):
+        raise VerificationError(
+            "The check character (the last one) does not match the rest of this id, so it has a "
+            "typing mistake: compare it with the certificate, character by character.",
+            field="credential_id",
+            code="credential_id_check_failed",
+        )
+    return normalized
+
+
+def _what_is_checked(*, upload, credential_id: str) -> str:
+    if upload is not None and credential_id:
+        return VerificationRequest.Checked.BOTH
+    return VerificationRequest.Checked.DOCUMENT if upload is not None else VerificationRequest.Checked.ID
+
+
+def _answer_by_id(verification: VerificationRequest) -> VerificationRequest:
+    """An id alone has no document to examine: answer now from the cached public record, no pipeline."""
+    answer = credential_answer(verification.credential_id_input)
+    now = timezone.now()
+    verification.certificate_id = answer.certificate_id
+    verification.organization_id = answer.organization_id
+    verification.status = VerificationRequest.Status.COMPLETED
+    verification.verdict = VerificationRequest.Verdict.NOT_CHECKED
+    verification.credential_status = answer.status
+    verification.credential = answer.stored
+    verification.started_at = verification.completed_at = now
+    verification.save()
+    _record_events(verification)
+    transaction.on_commit(lambda: metrics.observe_verification(verdict="not_checked", seconds=0.0))
     return verification
 
 
@@ -269,12 +306,24 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
         )
     already_done = verification.status == VerificationRequest.Status.COMPLETED
     outcome = scoring.score(sorted(results, key=lambda r: order.get(r["layer"], 99)))
-    verification.score = outcome.score
+    verification.score = outcome.shown_score
     verification.verdict = outcome.verdict
     verification.reasons = outcome.reasons
+    _store_credential_answer(verification)
     verification.status = VerificationRequest.Status.COMPLETED
     verification.completed_at = timezone.now()
-    verification.save(update_fields=["score", "verdict", "reasons", "status", "completed_at"])
+    verification.save(
+        update_fields=[
+            "score",
+            "verdict",
+            "reasons",
+            "credential_status",
+            "credential",
+            "checked",
+            "status",
+            "completed_at",
+        ]
+    )
     if not already_done:
         _record_events(verification)
         seconds = (verification.completed_at - verification.created_at).total_seconds()
@@ -284,20 +333,42 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
     return verification
 
 
+def _store_credential_answer(verification: VerificationRequest) -> None:
+    """The credential's status from the issuer's record of the certificate the document matched."""
+    answer = credential_answer_for_document(
+        certificate=verification.certificate,
+        typed_id=verification.credential_id_input,
+        read_id=(verification.extracted or {}).get("credential_id"),
+    )
+    verification.credential_status = answer.status
+    verification.credential = answer.stored
+    if not verification.checked:  # a request created before the field existed, run by the reaper
+        verification.checked = _what_is_checked(
+            upload=verification.upload_sha256 or None, credential_id=verification.credential_id_input
+        )
+
+
+# Document verdicts that suspect a forgery: the only ones that alert the issuer. A credential that
+# no longer stands (revoked, superseded, expired) is in `credential_status`, and alerts nobody.
+FORGERY_VERDICTS = ("fraudulent", "suspicious")
+
+
 def _record_events(verification: VerificationRequest) -> None:
     if verification.organization is None:
         return
     data = {
         "verification_id": str(verification.pk),
+        "checked": verification.checked,
         "verdict": verification.verdict,
         "score": verification.score,
+        "credential_status": verification.credential_status,
         "credential_id": verification.certificate.credential_id
         if verification.certificate
-        else verification.extracted.get("credential_id"),
+        else verification.extracted.get("credential_id") or verification.credential_id_input or None,
         "reasons": verification.reasons[:5],
     }
     event_record(organization=verification.organization, type="verification.completed", data=data)
-    if verification.verdict in ("fraudulent", "suspicious"):
+    if verification.verdict in FORGERY_VERDICTS:
         event_record(organization=verification.organization, type="verification.flagged", data=data)
 
 

@@ -1,7 +1,5 @@
 """Anonymous endpoints: fast status check (cached as bytes), proof bundle, public keys."""
 
-import json
-
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
@@ -12,7 +10,7 @@ from certificates.lifecycle.credential_ids import normalize_credential_id
 from certificates.public_status import cache as public_cache
 from certificates.public_status import selectors as public_selectors
 from certificates.public_status import serializers as s
-from certificates.public_status.record import proof_bundle, public_record
+from certificates.public_status.record import proof_bundle
 from certificates.signing import selectors as signing_selectors
 from core.throttling import PublicLookupThrottle, count_hit_and_get
 
@@ -59,15 +57,9 @@ class PublicCertificateView(APIView):
 
     @staticmethod
     def _build(credential_id: str) -> bytes:
-        try:
-            certificate = public_selectors.certificate_public_get(
-                credential_id, fields=public_selectors.STATUS_FIELDS
-            )
-        except Http404:
-            public_cache.put_missing(credential_id)
-            raise
-        body = json.dumps(public_record(certificate), default=str).encode()
-        public_cache.put(credential_id, body, expiry_date=certificate.expiry_date)
+        body = public_selectors.public_record_build(credential_id)
+        if body is None:
+            raise Http404("No certificate has this id.")
         return body
 
 

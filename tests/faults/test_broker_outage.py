@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from certificates.batches.services import STALLED_PENDING, batch_resume_stalled
 from certificates.lifecycle.services import certificate_issue
 from certificates.models import IssuanceBatch
+from certificates.rendering.services import certificate_render
 from config.celery_app import app as celery_app
 from organizations.access import Actor
 from tests.conftest import auth_client
@@ -43,18 +44,21 @@ def dead_broker(monkeypatch):
 def test_a_verification_submitted_while_the_broker_is_down_is_accepted_and_run_later(
     org, issuer, dead_broker
 ):
-    credential_id = certificate_issue(
-        actor=Actor(user=issuer),
-        organization=org,
-        recipient_name="Ada",
-        title="MSc",
-        issue_date=dt.date(2026, 6, 30),
-    ).credential_id
+    # A document: an id alone is answered at once from the public record, without the broker.
+    certificate = certificate_render(
+        certificate=certificate_issue(
+            actor=Actor(user=issuer),
+            organization=org,
+            recipient_name="Ada",
+            title="MSc",
+            issue_date=dt.date(2026, 6, 30),
+        )
+    )
+    with certificate.image.open("rb") as fh:
+        document = SimpleUploadedFile("ada.png", fh.read())
 
     started = time.monotonic()
-    response = APIClient().post(
-        "/api/v1/verifications/", {"credential_id": credential_id}, format="multipart"
-    )
+    response = APIClient().post("/api/v1/verifications/", {"file": document}, format="multipart")
     assert response.status_code == 202, response.content
     assert time.monotonic() - started < 5, "a dead broker must not hold the request"
     verification = VerificationRequest.objects.get(pk=response.json()["id"])

@@ -2,12 +2,14 @@
 context only what the layer declares in `inputs` (on S3 each read is a GET of the whole file)."""
 
 import datetime as dt
+import io
 from collections import Counter
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from rest_framework.test import APIClient
 
 from certificates.lifecycle.services import certificate_issue
@@ -97,6 +99,10 @@ def test_the_original_is_rendered_before_the_layers_and_never_by_them(
     assert record.original_png is None  # a layer's read path writes nothing
     assert not Certificate.objects.get(pk=cert.pk).rendered_at
 
-    _verify(APIClient(), django_capture_on_commit_callbacks, credential_id=cert.credential_id)
+    # A document and the id: an id alone is answered from the public record, with no layers to run.
+    document = io.BytesIO()
+    Image.new("RGB", (600, 400), "white").save(document, "PNG")
+    upload = SimpleUploadedFile("cert.png", document.getvalue())
+    _verify(APIClient(), django_capture_on_commit_callbacks, file=upload, credential_id=cert.credential_id)
     rendered = Certificate.objects.get(pk=cert.pk)
     assert rendered.rendered_at and storage_reads[rendered.image.name] == 1

@@ -1,12 +1,15 @@
 """The detail of a finished verification is cached without any access token; each caller's links
 carry the token only that caller presented, and only when it is the verification's own."""
 
+import io
 import json
 import secrets
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 from rest_framework.test import APIClient
 
 from tests.conftest import auth_client
@@ -94,7 +97,10 @@ def test_the_cached_result_holds_no_token(finished, viewer):
 
 def test_the_public_result_page_polls_with_the_requesters_own_token():
     browser = Client()
-    response = browser.post("/verify/", {"credential_id": "CV-0000-0000-0000-0000-0"})
+    # A document (an id alone is answered at once, so there would be nothing to poll).
+    image = io.BytesIO()
+    Image.new("RGB", (600, 400), "white").save(image, "PNG")
+    response = browser.post("/verify/", {"file": SimpleUploadedFile("cert.png", image.getvalue())})
     verification = VerificationRequest.objects.get()
     assert verification.status == "pending"  # the pipeline starts on commit, which a test never reaches
     page = browser.get(response["Location"]).content.decode()

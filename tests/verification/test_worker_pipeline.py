@@ -33,6 +33,7 @@ def wait_for_completion(client, status_url: str, timeout: float = 90) -> dict:
 def test_genuine_and_revoked_certificates_through_a_real_worker(certificate, issuer, tmp_path):
     from certificates.lifecycle.services import certificate_revoke
     from organizations.access import Actor
+    from webhooks.models import Event
 
     media = settings.MEDIA_ROOT
     with running_worker(media):
@@ -46,9 +47,12 @@ def test_genuine_and_revoked_certificates_through_a_real_worker(certificate, iss
 
         certificate_revoke(actor=Actor(user=issuer), certificate=certificate, reason="Withdrawn")
         revoked = client.post(
-            "/api/v1/verifications/", {"credential_id": certificate.credential_id}, format="multipart"
+            "/api/v1/verifications/", {"file": _file(as_jpeg(png_of(certificate)))}, format="multipart"
         )
-        assert wait_for_completion(client, revoked.json()["status_url"])["verdict"] == "fraudulent"
+        body = wait_for_completion(client, revoked.json()["status_url"])
+        # The genuine image of a revoked certificate: the document is authentic, the credential revoked.
+        assert body["verdict"] == "authentic" and body["credential"]["status"] == "revoked", body["reasons"]
+        assert not Event.objects.filter(type="verification.flagged").exists()
 
 
 def test_image_work_waits_for_the_images_queue_workers_and_completes_on_them(certificate, settings):

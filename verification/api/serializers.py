@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from verification import explanation
@@ -34,8 +35,33 @@ class LayerResultSerializer(serializers.ModelSerializer):
         return explanation.layer_artifacts(obj)  # token-free: the caller's token is added after the cache
 
 
+class DocumentAnswerSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=VerificationRequest.Verdict.choices)
+    score = serializers.FloatField(
+        allow_null=True, help_text="0-100; null when no document was checked or the verdict is inconclusive."
+    )
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class SupersededBySerializer(serializers.Serializer):
+    credential_id = serializers.CharField()
+    url = serializers.CharField(help_text="The replacement's public page.")
+
+
+class CredentialAnswerSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VerificationRequest.CredentialStatus.choices)
+    credential_id = serializers.CharField(allow_null=True)
+    record = serializers.DictField(
+        allow_null=True,
+        help_text="The issuer's public record at the time of the check (the public status lookup's body).",
+    )
+    superseded_by = SupersededBySerializer(allow_null=True)
+
+
 class VerificationSerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
+    credential = serializers.SerializerMethodField()
     credential_id = serializers.SerializerMethodField()
     issuer = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
@@ -51,6 +77,9 @@ class VerificationSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "status_url",
+            "checked",
+            "document",
+            "credential",
             "score",
             "verdict",
             "reasons",
@@ -72,6 +101,14 @@ class VerificationSerializer(serializers.ModelSerializer):
     # The computed fields come from verification/explanation.py, which the pages use too.
     def get_status_url(self, obj) -> str:
         return explanation.status_url(obj)
+
+    @extend_schema_field(DocumentAnswerSerializer(allow_null=True))
+    def get_document(self, obj) -> dict | None:
+        return explanation.document_answer(obj)
+
+    @extend_schema_field(CredentialAnswerSerializer(allow_null=True))
+    def get_credential(self, obj) -> dict | None:
+        return explanation.credential_answer(obj)
 
     def get_credential_id(self, obj) -> str | None:
         return explanation.credential_id(obj)

@@ -41,7 +41,7 @@ class VerificationViewSet(
     serializer_class = s.VerificationSerializer
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     throttle_classes = [AnonVerifyThrottle]
-    filterset_fields = ["verdict", "status"]
+    filterset_fields = ["verdict", "status", "checked", "credential_status"]
 
     def get_throttles(self):
         # Starting a verification is counted by the service, in the same buckets, on every path.
