@@ -1,12 +1,11 @@
 """Layer 4: the document against the issuer's own record of the certificate.
 
-Checks, in order of weight: the certificate's status (revoked, suspended, expired), the fields
-printed on the document (credential id, name, dates, grade, title, issuer), the QR code's
-signature and payload, and the upload against the stored original rendering, pixel by pixel.
+Checks, in order of weight: the fields printed on the document (credential id, name, dates,
+grade, title, issuer), the QR code's signature and payload, and the upload against the stored
+original rendering, pixel by pixel.
 
 Points (max 20):
-* a revoked, suspended or expired certificate, or a registered issuer with no such certificate,
-  earns 0: the issuer does not vouch for it, whatever else matches;
+* a registered issuer with no such certificate earns 0;
 * otherwise 20 x (earned / possible) over the parts that could be checked, weighted
   printed fields 10, QR code 4, original rendering 6. Within the fields each compared field
   carries its own weight (`FIELD_WEIGHTS`) and a mismatch loses it; unreadable fields are not
@@ -15,7 +14,9 @@ Points (max 20):
 * a check by credential id alone (no upload) has none of these parts: a valid certificate
   earns the full 20.
 Mismatches of the name, credential id, grade or dates, a bad QR signature or payload, a changed
-region of the rendering and any invalid status are decisive; a title or issuer mismatch warns.
+region of the rendering are decisive; a title or issuer mismatch warns. The certificate's status
+(revoked, suspended, expired) is reported for information only: it is the credential's answer, not
+the document's (verification/credential_status.py).
 
 A changed region is attributed to a field when a layout is known: `RegistryLayer(field_layout=...)`
 or a `field_layout` attribute on the record (field -> (x, y, w, h) as fractions of the rendering).
@@ -316,23 +317,32 @@ def _repaired_id(match: FieldMatch, record: RegistryRecord) -> FieldMatch:
 
 
 def _status_findings(record: RegistryRecord, now: datetime) -> list[Finding]:
+    """The credential's status, for information only: a genuine rendering of a revoked certificate
+    is still a genuine document. Whether the credential stands is the verification's separate
+    answer (verification/credential_status.py), so nothing here is decisive or costs points."""
     if record.status == "revoked":
         when = f" on {_format_date(record.revoked_at)}" if record.revoked_at else ""
         why = (
             f" because: {record.revocation_reason}" if record.revocation_reason else " (no reason was given)"
         )
-        message = f"The issuer revoked this certificate{when}{why}. A revoked certificate is not valid."
-        return [Finding("revoked", message, "critical", decisive=True)]
+        message = (
+            f"The issuer revoked this certificate{when}{why}. That is the credential's status, not a "
+            "finding about the document."
+        )
+        return [Finding("revoked", message)]
     if record.status == "suspended":
-        message = "The issuer has suspended this certificate, so it is not valid while the suspension lasts."
-        return [Finding("suspended", message, "critical", decisive=True)]
+        message = (
+            "The issuer has suspended this certificate. That is the credential's status, not a finding "
+            "about the document."
+        )
+        return [Finding("suspended", message)]
     if record.status == "expired" or (record.expiry_date and record.expiry_date < now.date()):
         when = f" on {_format_date(record.expiry_date)}" if record.expiry_date else ""
         message = (
-            f"This certificate expired{when}. It was issued by {record.organization_name}, but an expired "
-            "certificate is no longer valid."
+            f"This certificate expired{when}. That is the credential's status, not a finding about "
+            "the document."
         )
-        return [Finding("expired", message, "critical", field="expiry_date", decisive=True)]
+        return [Finding("expired", message, field="expiry_date")]
     if record.status != "issued":
         message = f"The issuer's record has an unusual status, '{record.status}'."
         return [Finding("unknown_status", message, "warning")]
