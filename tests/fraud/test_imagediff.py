@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates.rendering.phash import phash_bits
-from fraud.imagediff import compare_with_original
+from fraud.imagediff import MAX_RESIDUAL_PX, compare_with_original
 
 SIZE = (1600, 1131)
 PAPER = (250, 247, 238)
@@ -326,3 +326,35 @@ def test_original_can_be_given_as_an_image():
 
     assert result.matches_original
     assert result.original_size == SIZE
+
+
+# --- registration quality --------------------------------------------------------------------------
+
+
+def curled(img: Image.Image, amplitude: float) -> Image.Image:
+    """A page that is not flat (curled paper, a cheap lens): rows and columns displaced by a smooth
+    wave of `amplitude` pixels, which no homography can undo."""
+    import cv2
+
+    w, h = img.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    map_x = xx + np.float32(amplitude) * np.sin(yy / h * 3 * np.pi)
+    map_y = yy + np.float32(amplitude) * np.sin(xx / w * 3 * np.pi)
+    rgb = cv2.remap(
+        np.asarray(img.convert("RGB")), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return Image.fromarray(rgb)
+
+
+def test_a_well_registered_copy_has_a_residual_within_the_threshold():
+    result = compare_with_original(resave_jpeg(rotate(original(), 1.5), 85), original_png())
+
+    assert result.registered_well
+    assert result.residual_px is not None and result.residual_px <= MAX_RESIDUAL_PX
+
+
+def test_a_curled_page_is_not_registered_well_enough_to_compare_pixels():
+    result = compare_with_original(resave_jpeg(curled(original(), 6), 85), original_png())
+
+    assert not result.registered_well
+    assert result.residual_px is None or result.residual_px > MAX_RESIDUAL_PX
