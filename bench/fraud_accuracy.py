@@ -1,6 +1,7 @@
 """Detection and false-alarm rates of the fraud pipeline on the generated corpus (tests/fraud/corpus.py).
 
     .venv/bin/python bench/fraud_accuracy.py [--certificates 3] [--jobs 2] [--seed N] [--show-misses]
+        [--captures K] [--only-captures]
 
 Issues certificates through the real services into a throwaway test database (SQLite in memory,
 or the PostgreSQL server of DATABASE_URL, where a ``test_*`` database is created and dropped),
@@ -15,6 +16,13 @@ genuine categories the false alarms (fraudulent, and suspicious separately); the
 lines (tampered registry certificates caught >= 99 %, genuine registry variants flagged
 fraudulent <= 1 %), the ROC-AUC of the forensic layers alone (metadata + ELA + vision points over
 the points of those that ran) on unknown-issuer documents (goal >= 0.85), and the machine.
+
+With ``--captures K`` (default 2) each issued certificate is also captured K times (different
+seeds) in every real-world capture kind of tests/fraud/captures.py (phone photo, chat forward,
+office scan, screenshot, cropped border, print to PDF), genuine and as each capture forgery; a
+table per kind gives the share of genuine captures called authentic (goal >= 95 %) and fraudulent
+(goal 0 %), the share of forgeries called fraudulent (goal 100 %), and the p95 wall and CPU time
+of one verification (goal p95 <= 2.5 s on 2 cores with local OCR).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 FORENSIC_LAYERS = ("metadata", "ela", "vision")
 DETECTED = ("fraudulent", "suspicious")
 TAMPER_GOAL, FALSE_ALARM_GOAL, AUC_GOAL = 0.99, 0.01, 0.85
+CAPTURE_AUTHENTIC_GOAL, CAPTURE_SECONDS_GOAL = 0.95, 2.5
 
 
 # --- Django and the throwaway database ---------------------------------------------------------------
@@ -290,6 +299,71 @@ def auc_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+def capture_items(built, *, per_kind: int, seed: int) -> list:
+    """Every capture kind of every issued certificate, `per_kind` times, genuine and forged."""
+    from tests.fraud import corpus
+    from tests.fraud.captures import CAPTURE_KINDS
+
+    certificates = built.certificates
+    return [
+        corpus.capture_item(
+            kind, page, certificate, donor=certificates[(i + 1) % len(certificates)], seed=seed + 100 * k + i
+        )
+        for i, certificate in enumerate(certificates)
+        for k in range(per_kind)
+        for kind in CAPTURE_KINDS
+        for page in corpus.CAPTURED_PAGES
+    ]
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def capture_lines(results: list[dict]) -> list[str]:
+    """Per capture kind: genuine authentic / fraudulent shares, forgeries fraudulent, p95 times."""
+    from tests.fraud.captures import CAPTURE_KINDS
+
+    captured = [r for r in results if r["category"].startswith("capture:")]
+    if not captured:
+        return []
+    header = (
+        f"{'capture kind':<16} {'genuine':>7} {'authentic':>9} {'fraud.':>8} {'forged':>6} {'fraud.':>8} "
+        f"{'p95 wall s':>10} {'p95 cpu s':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for kind in CAPTURE_KINDS:
+        rows = [r for r in captured if r["category"].split(":")[1] == kind]
+        genuine = [r for r in rows if r["expected"] == "genuine"]
+        forged = [r for r in rows if r["expected"] == "forged"]
+        authentic = sum(r["verdict"] == "authentic" for r in genuine)
+        false_f = sum(r["verdict"] == "fraudulent" for r in genuine)
+        caught = sum(r["verdict"] == "fraudulent" for r in forged)
+        lines.append(
+            f"{kind:<16} {len(genuine):>7} {_rate(authentic, len(genuine))}  {_rate(false_f, len(genuine))} "
+            f"{len(forged):>6} {_rate(caught, len(forged))} {_p95([r['seconds'] for r in rows]):>10.2f} "
+            f"{_p95([r['cpu'] for r in rows]):>9.2f}"
+        )
+    genuine = [r for r in captured if r["expected"] == "genuine"]
+    forged = [r for r in captured if r["expected"] == "forged"]
+    worst = min(
+        (sum(r["verdict"] == "authentic" for r in g) / len(g))
+        for kind in CAPTURE_KINDS
+        if (g := [r for r in genuine if r["category"].split(":")[1] == kind])
+    )
+    p95 = _p95([r["seconds"] for r in captured])
+    lines += [
+        f"genuine captures authentic, worst kind: {worst:.1%}  [goal >= {CAPTURE_AUTHENTIC_GOAL:.0%} every kind] "
+        f"{'MET' if worst >= CAPTURE_AUTHENTIC_GOAL else 'NOT MET'}; called fraudulent: "
+        f"{sum(r['verdict'] == 'fraudulent' for r in genuine)}/{len(genuine)}  [goal 0]",
+        f"captured forgeries fraudulent: {sum(r['verdict'] == 'fraudulent' for r in forged)}/{len(forged)}  [goal 100 %]",
+        f"one capture verification, p95 wall {p95:.2f} s (CPU {_p95([r['cpu'] for r in captured]):.2f} s)  "
+        f"[goal <= {CAPTURE_SECONDS_GOAL} s] {'MET' if p95 <= CAPTURE_SECONDS_GOAL else 'NOT MET'}",
+    ]
+    return lines
+
+
 def misses(results: list[dict]) -> list[str]:
     """The items the pipeline got wrong, with layer points and reasons, for diagnosis."""
     lines = []
@@ -322,6 +396,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--show-misses", action="store_true", help="list every wrong verdict with its layers")
+    parser.add_argument("--captures", type=int, default=2, help="captures per kind and certificate")
+    parser.add_argument("--only-captures", action="store_true", help="skip the rest of the corpus")
     args = parser.parse_args()
     django_setup(shared_file=args.jobs > 1)
     from tests.fraud import corpus
@@ -333,15 +409,17 @@ def main() -> None:
         built = corpus.build_corpus(
             organization=organization, actor=actor, certificates=args.certificates, seed=seed
         )
+        items = [] if args.only_captures else built.items
+        items += capture_items(built, per_kind=args.captures, seed=seed)
         generated = time.perf_counter() - started
         from fraud.ocr import warm_up
 
         warm_up()  # before forking: both processes share the loaded models
-        results = run_parallel(built.items, args.jobs)
+        results = run_parallel(items, args.jobs)
         elapsed = time.perf_counter() - started
         database = database_label()
     print(
-        f"fraud corpus: {args.certificates} issued certificates (+1 revoked), {len(built.items)} documents, "
+        f"fraud corpus: {args.certificates} issued certificates (+1 revoked), {len(items)} documents, "
         f"seed {seed}; database {database}; {args.jobs} process(es)"
     )
     print()
@@ -352,6 +430,9 @@ def main() -> None:
     print()
     print("\n".join(goal_lines(results)))
     print("\n".join(auc_lines(results)))
+    if captured := capture_lines(results):
+        print()
+        print("\n".join(captured))
     wrong = misses(results)
     if wrong and args.show_misses:
         print("\nwrong verdicts:")

@@ -270,16 +270,18 @@ def difference_map(orig: np.ndarray, up: np.ndarray, warp: np.ndarray) -> tuple[
 def _matched_blur(orig: np.ndarray, up: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """The original blurred as much as the upload is (a defocused photo, a soft re-raster): of
     BLUR_SIGMA plus each of EXTRA_BLUR_SIGMAS, the one the level-matched upload differs least from
-    (mean absolute difference over the comparable pixels, sampled every 4th)."""
-    best, best_error = None, None
-    sample = valid[::4, ::4] > 0
+    (mean absolute difference over the comparable pixels), chosen at half scale."""
+    half = (max(1, orig.shape[1] // 2), max(1, orig.shape[0] // 2))
+    small_o, small_u = (cv2.resize(x, half, interpolation=cv2.INTER_AREA) for x in (orig, up))
+    small_v = cv2.resize(valid, half, interpolation=cv2.INTER_NEAREST)
+    inside = small_v > 0
+    errors = []
     for extra in EXTRA_BLUR_SIGMAS:
-        blurred = cv2.GaussianBlur(orig, (0, 0), float(np.hypot(BLUR_SIGMA, extra)))
-        matched = _match_levels(up, blurred, valid)
-        error = float(np.abs(matched[::4, ::4] - blurred[::4, ::4])[sample].mean()) if sample.any() else 0.0
-        if best_error is None or error < best_error:
-            best, best_error = blurred, error
-    return best
+        blurred = cv2.GaussianBlur(small_o, (0, 0), float(np.hypot(BLUR_SIGMA, extra)) / 2)
+        matched = _match_levels(small_u, blurred, small_v)
+        errors.append(float(np.abs(matched - blurred)[inside].mean()) if inside.any() else 0.0)
+    extra = EXTRA_BLUR_SIGMAS[int(np.argmin(errors))]
+    return cv2.GaussianBlur(orig, (0, 0), float(np.hypot(BLUR_SIGMA, extra)))
 
 
 def _valid_mask(warp: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
