@@ -239,3 +239,20 @@ def test_dashboard_chart_mix_and_alerts(owner_client, org, certificate, django_a
 def test_dashboard_without_verifications_says_so(owner_client):
     body = owner_client.get("/portal/").content.decode()
     assert "No verifications in the last 30 days." in body and "No forgery alerts" in body
+
+
+def test_an_id_check_shows_the_credential_answer_and_no_document_verdict_or_score(
+    viewer_client, org, issuer, certificate
+):
+    from certificates.lifecycle.services import certificate_reissue
+    from verification.services import verification_create
+
+    new = certificate_reissue(actor=Actor(user=issuer), certificate=certificate, recipient_name="Ada King")
+    checked = verification_create(actor=Actor(ip="203.0.113.9"), credential_id=certificate.credential_id)
+
+    body = viewer_client.get(f"/portal/verifications/{checked.pk}/").content.decode()
+
+    assert 'id="credential-answer"' in body and "Superseded" in body and new.credential_id in body
+    assert "score-ring" not in body and "Trust score" not in body and 'id="layers-title"' not in body
+    listed = viewer_client.get("/portal/verifications/").content.decode()
+    assert "No document" in listed and "badge--superseded" in listed
