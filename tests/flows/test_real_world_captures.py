@@ -9,6 +9,8 @@ look-alike character is still the certificate, not an id "the issuer never issue
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -102,7 +104,7 @@ def test_an_id_misread_by_one_look_alike_character_is_still_the_certificate(issu
 
 
 def test_a_misread_id_that_no_correction_makes_an_issued_id_is_unread_not_unknown(issued):
-    other = corpus.made_up_credential_id(corpus.random.Random(7))
+    other = corpus.made_up_credential_id(random.Random(7))
     assert document_credential_id(_misread(other)) is None  # not looked up as an id nobody issued
 
 
