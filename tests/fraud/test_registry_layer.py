@@ -418,13 +418,3 @@ def test_a_page_that_cannot_be_registered_well_leaves_the_decision_to_the_fields
     assert decisive(result) == []
     assert "image_not_registered" in codes(result) and "changed_region" not in codes(result)
     assert result.details["parts"]["image"] is None and result.details["parts"]["fields"] == 1.0
-
-
-def test_a_page_that_cannot_be_registered_well_leaves_the_decision_to_the_fields():
-    from tests.fraud.test_imagediff import curled
-
-    result = run(upload=jpeg_upload(curled(render_certificate(), 6)), extracted=extracted(dict(QR_FIELDS)))
-
-    assert decisive(result) == []
-    assert "image_not_registered" in codes(result) and "changed_region" not in codes(result)
-    assert result.details["parts"]["image"] is None and result.details["parts"]["fields"] == 1.0
