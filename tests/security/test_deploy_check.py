@@ -4,6 +4,7 @@ The checks run in a subprocess: the production module must be imported fresh, wi
 variables an operator would set.
 """
 
+import base64
 import os
 import secrets
 import subprocess
@@ -35,6 +36,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "WARNING",
         SECRET_KEY=secrets.token_urlsafe(50),
         METRICS_TOKEN=secrets.token_urlsafe(32),
+        REPORT_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -2,13 +2,10 @@
 page and a signed-in portal user. Anonymous callers share one bucket per client address
 (THROTTLE_ANON_VERIFY); a person or an API key has its own (THROTTLE_VERIFY)."""
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from certificates.lifecycle.services import certificate_issue, certificate_revoke
 from organizations.access import Actor
 from organizations.roles import Role
 from organizations.services import api_key_create
@@ -68,23 +65,25 @@ def test_api_and_form_posts_from_one_address_count_in_one_bucket(throttle_rates)
 def test_a_throttled_request_creates_no_verification_and_sends_no_alert(
     throttle_rates, org, issuer, django_capture_on_commit_callbacks
 ):
-    certificate = certificate_issue(
-        actor=Actor(user=issuer),
-        organization=org,
-        recipient_name="Ada Lovelace",
-        title="MSc Computer Science",
-        issue_date=dt.date(2026, 6, 30),
-    )
-    certificate_revoke(actor=Actor(user=issuer), certificate=certificate, reason="Degree withdrawn")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.fraud import corpus
+
+    certificate, donor = corpus.issue_certificates(organization=org, actor=Actor(user=issuer), count=2)
+    forged = corpus.tampered_item(corpus.TAMPER_CATEGORIES[0], certificate, donor=donor)
+
+    def forged_post(client):  # a forgery in the issuer's name: what raises verification.flagged
+        return client.post("/verify/", {"file": SimpleUploadedFile(forged.filename, forged.data)})
+
     throttle_rates(anon_verify="1/min")
     browser = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        assert form_post(browser, certificate.credential_id).status_code == 302
+        assert forged_post(browser).status_code == 302
     assert Event.objects.filter(organization=org, type="verification.flagged").count() == 1
     rows = VerificationRequest.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert_form_throttled(form_post(browser, certificate.credential_id))
+        assert_form_throttled(forged_post(browser))
         assert_api_throttled(api_post(APIClient(), certificate.credential_id))
     assert VerificationRequest.objects.count() == rows == 1
     assert Event.objects.filter(organization=org, type="verification.flagged").count() == 1
