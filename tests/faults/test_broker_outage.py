@@ -58,7 +58,7 @@ def test_a_verification_submitted_while_the_broker_is_down_is_accepted_and_run_l
     with certificate.image.open("rb") as fh:
         document = SimpleUploadedFile("ada.png", fh.read())
 
-    get_resolver().url_patterns  # import the views first: the clock is for the broker, not for imports
+    get_resolver().resolve("/api/v1/verifications/")  # import the views first: the clock is for the broker
     started = time.monotonic()
     response = APIClient().post("/api/v1/verifications/", {"file": document}, format="multipart")
     assert response.status_code == 202, response.content
