@@ -102,7 +102,10 @@ def issuer_actor():
     from tests.factories import MembershipFactory
 
     organization = Organization.objects.create(
-        name="Northbridge Institute of Technology", slug="northbridge", country="DE"
+        name="Northbridge Institute of Technology",
+        slug="northbridge",
+        country="DE",
+        verification_level="reviewed",  # the bench measures documents, not issuer identity
     )
     user = MembershipFactory(organization=organization, role=Role.ISSUER).user
     return organization, Actor(user=user)

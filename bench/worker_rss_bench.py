@@ -67,7 +67,9 @@ def issue_one():
     from tests.factories import MembershipFactory, UserFactory
 
     slug = f"rss-bench-{uuid.uuid4().hex[:8]}"
-    org = Organization.objects.create(name="Northbridge Institute of Technology", slug=slug, country="DE")
+    org = Organization.objects.create(
+        name="Northbridge Institute of Technology", slug=slug, country="DE", verification_level="reviewed"
+    )
     user = UserFactory(email=f"{slug}@example.com")  # the bench database outlives factory sequences
     actor = Actor(user=MembershipFactory(organization=org, user=user, role=Role.ISSUER).user)
     certificate = certificate_issue(

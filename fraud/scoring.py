@@ -22,6 +22,13 @@ Verdict, in order (thresholds are settings, see README):
 5. Otherwise by score: ≥ FRAUD_AUTHENTIC_THRESHOLD `authentic`, < FRAUD_FRAUDULENT_THRESHOLD
    `fraudulent`, in between `suspicious`.
 
+Then who the matched issuer is (`issuer`, the organization whose records the document matched):
+6. A look-alike (its name resembles a verified organization's, organizations/lookalikes.py) →
+   `fraudulent`, score capped at 20: its records are being passed off as the verified one's.
+7. `authentic` needs an issuer whose identity is verified (`domain` or `reviewed`); an
+   `unverified` one's document is at best `inconclusive`, the score left as computed and the
+   reasons saying why. An `authentic` verdict names the domain or the review.
+
 The score is shown only with a verdict it supports (`Outcome.shown_score`): an `inconclusive`
 document has none, since "Inconclusive 100/100" reads as a judgement that was not made.
 """
@@ -31,6 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+
+from organizations.models import Organization, VerificationLevel
 
 RAN = {"passed", "warning", "failed", "error"}
 DECISIVE_CAP = 20.0
@@ -72,7 +81,15 @@ def _original_matched(results: list[dict]) -> bool:
     return any(f["code"] in ORIGINAL_MATCH_CODES for f in registry["findings"])
 
 
-def score(results: list[dict]) -> Outcome:
+def score(results: list[dict], *, issuer: Organization | None = None) -> Outcome:
+    """The verdict on the layers' results, then on who the matched `issuer` is (rules 6 and 7)."""
+    outcome = _score_document(results)
+    if issuer is not None:
+        _apply_issuer_identity(outcome, issuer)
+    return outcome
+
+
+def _score_document(results: list[dict]) -> Outcome:
     ran = [r for r in results if r["status"] in RAN]
     earned = sum(r["points"] for r in ran)
     possible = sum(r["max_points"] for r in ran)
@@ -110,6 +127,40 @@ def score(results: list[dict]) -> Outcome:
     else:
         outcome.verdict = _by_score(value)
     return outcome
+
+
+def _apply_issuer_identity(outcome: Outcome, issuer: Organization) -> None:
+    imitated = issuer.lookalike_of if issuer.lookalike_of_id else None
+    if imitated is not None and imitated.is_verified:
+        earlier = outcome.reasons if outcome.verdict == "fraudulent" else []
+        outcome.verdict = "fraudulent"
+        outcome.score = min(outcome.score if outcome.score is not None else 0.0, DECISIVE_CAP)
+        outcome.reasons = [lookalike_reason(issuer, imitated), *earlier]
+        return
+    if outcome.verdict != "authentic":
+        return
+    level, domain = issuer.verification_level, issuer.verified_domain
+    if level == VerificationLevel.UNVERIFIED:
+        outcome.verdict = "inconclusive"
+        outcome.reasons = [
+            f"The document matches the records of '{issuer.name}', an organization whose identity "
+            "CertVerify has not verified.",
+            "A document is authentic only when its issuer has proved its domain or been reviewed "
+            "by CertVerify, whatever its score.",
+        ]
+    elif level == VerificationLevel.REVIEWED:
+        where = f"; its verified domain is {domain}" if domain else ""
+        outcome.reasons.append(f"The issuer, '{issuer.name}', was reviewed by CertVerify{where}.")
+    else:
+        outcome.reasons.append(f"The issuer, '{issuer.name}', has a verified domain: {domain}.")
+
+
+def lookalike_reason(issuer: Organization, imitated: Organization) -> str:
+    domain = imitated.verified_domain or imitated.slug
+    return (
+        f"The document claims to be from {imitated.name} ({domain}) but its records belong to "
+        f"'{issuer.name}', a different organization."
+    )
 
 
 def _by_score(value: float, ceiling: str = "authentic") -> str:

@@ -36,6 +36,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Institute {n}")
     slug = factory.Sequence(lambda n: f"institute-{n}")
     country = "DE"
+    # Reviewed by default: most tests are about documents, not issuer identity, and an unverified
+    # issuer's genuine document is only `inconclusive`. Tests about identity say `unverified`.
+    verification_level = "reviewed"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

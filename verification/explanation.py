@@ -5,6 +5,7 @@ page show (the API's VerificationSerializer reads its computed fields from here)
 from __future__ import annotations
 
 from fraud import pipeline_layers
+from organizations.identity import organization_identity
 
 from .models import LayerResult, VerificationRequest
 
@@ -35,8 +36,12 @@ def credential_id(verification: VerificationRequest) -> str | None:
 
 
 def issuer(verification: VerificationRequest) -> dict | None:
+    """The organization the document or id matched, with who it is (`verification`: level, domain,
+    look-alike warning), read now: identity can change after the check."""
     org = verification.organization
-    return {"slug": org.slug, "name": org.name} if org else None
+    if org is None:
+        return None
+    return {"slug": org.slug, "name": org.name, "verification": organization_identity(org)}
 
 
 def layer_title(layer: LayerResult) -> str:

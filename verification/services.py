@@ -305,7 +305,8 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
             },
         )
     already_done = verification.status == VerificationRequest.Status.COMPLETED
-    outcome = scoring.score(sorted(results, key=lambda r: order.get(r["layer"], 99)))
+    ordered = sorted(results, key=lambda r: order.get(r["layer"], 99))
+    outcome = scoring.score(ordered, issuer=verification.organization)
     verification.score = outcome.shown_score
     verification.verdict = outcome.verdict
     verification.reasons = outcome.reasons
@@ -370,6 +371,16 @@ def _record_events(verification: VerificationRequest) -> None:
     event_record(organization=verification.organization, type="verification.completed", data=data)
     if verification.verdict in FORGERY_VERDICTS:
         event_record(organization=verification.organization, type="verification.flagged", data=data)
+        imitated = _imitated_organization(verification)
+        if imitated is not None:
+            event_record(organization=imitated, type="verification.flagged", data=data)
+
+
+def _imitated_organization(verification: VerificationRequest) -> Organization | None:
+    """The verified organization whose name the matched look-alike uses: a forgery in its name."""
+    organization = verification.organization
+    imitated = organization.lookalike_of if organization.lookalike_of_id else None
+    return imitated if imitated is not None and imitated.is_verified else None
 
 
 @transaction.atomic

@@ -22,6 +22,13 @@ from tests.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def org(db):
+    """These tests are about identity: the organization starts unverified (the factory's default
+    is reviewed, for the tests about documents)."""
+    return OrganizationFactory(verification_level="unverified")
+
+
 class StandInDNS:
     """A UDP DNS server on 127.0.0.1 answering TXT queries from `records` (name → [strings])."""
 

@@ -52,9 +52,16 @@ def test_organization_create_ignores_verification_and_activity_flags(user):
 
 
 def test_organization_update_ignores_slug_and_flags(org, owner):
+    Organization.objects.filter(pk=org.pk).update(verification_level="unverified")  # factory: reviewed
     response = auth_client(owner).patch(
         f"/api/v1/organizations/{org.slug}/",
-        {"name": "Renamed", "slug": "hijacked", "is_verified": True, "is_active": False},
+        {
+            "name": "Renamed",
+            "slug": "hijacked",
+            "is_verified": True,
+            "verification_level": "reviewed",
+            "is_active": False,
+        },
         format="json",
     )
     assert response.status_code == 200, response.json()
