@@ -256,3 +256,13 @@ def test_an_id_check_shows_the_credential_answer_and_no_document_verdict_or_scor
     assert "score-ring" not in body and "Trust score" not in body and 'id="layers-title"' not in body
     listed = viewer_client.get("/portal/verifications/").content.decode()
     assert "No document" in listed and "badge--superseded" in listed
+
+
+def test_detail_shows_the_issuers_identity(viewer_client, org, certificate):
+    v = verification(org, certificate)
+    assert "Reviewed by CertVerify" in viewer_client.get(f"/portal/verifications/{v.pk}/").content.decode()
+
+    org.verification_level = "unverified"
+    org.save(update_fields=["verification_level"])
+    body = viewer_client.get(f"/portal/verifications/{v.pk}/").content.decode()
+    assert "Issuer identity not verified" in body
