@@ -144,6 +144,7 @@ def outcome(item, body: dict) -> dict:
         "filename": item.filename,
         "status": body.get("status"),
         "verdict": body.get("verdict"),
+        "credential_status": (body.get("credential") or {}).get("status"),
         "score": body.get("score"),
         "forensic": sum(layer["points"] for layer in ran) / possible if possible else None,
         "points": {name: (layer["status"], layer["points"]) for name, layer in layers.items()},
@@ -248,7 +249,8 @@ def goal_lines(results: list[dict]) -> list[str]:
     from tests.fraud.corpus import TAMPER_CATEGORIES
 
     tampered = [r for r in results if r["category"] in TAMPER_CATEGORIES]
-    not_issued = [r for r in results if r["category"] in ("revoked", "fabricated_registered_issuer")]
+    revoked = [r for r in results if r["category"] == "revoked"]
+    fabricated = [r for r in results if r["category"] == "fabricated_registered_issuer"]
     unknown_fabricated = [r for r in results if r["category"] == "fabricated_unknown_issuer"]
     genuine = [r for r in results if r["expected"] == "genuine" and r["group"] == "registry"]
     unknown_genuine = [r for r in results if r["expected"] == "genuine" and r["group"] == "unknown_issuer"]
@@ -265,8 +267,12 @@ def goal_lines(results: list[dict]) -> list[str]:
         f"{_rate(caught, len(tampered)).strip()}  [goal >= {TAMPER_GOAL:.0%}] "
         f"{'MET' if tampered and caught / len(tampered) >= TAMPER_GOAL else 'NOT MET'}",
         f"  of which fraudulent: {caught_f}/{len(tampered)} = {_rate(caught_f, len(tampered)).strip()}",
-        f"revoked certificates and fabrications in a registered issuer's name flagged fraudulent: "
-        f"{count(not_issued, ('fraudulent',))}/{len(not_issued)}",
+        # A revoked credential's genuine image is authentic; what matters is that it never reads "valid".
+        f"revoked certificates whose credential status is 'revoked' (never 'valid'): "
+        f"{sum(r['credential_status'] == 'revoked' for r in revoked)}/{len(revoked)}; "
+        f"called valid: {sum(r['credential_status'] == 'valid' for r in revoked)}",
+        f"fabrications in a registered issuer's name flagged fraudulent: "
+        f"{count(fabricated, ('fraudulent',))}/{len(fabricated)}",
         f"fabrications for an unknown issuer flagged (fraudulent or suspicious): "
         f"{count(unknown_fabricated, DETECTED)}/{len(unknown_fabricated)}; never authentic: "
         f"{len(unknown_fabricated) - count(unknown_fabricated, ('authentic',))}/{len(unknown_fabricated)}",
