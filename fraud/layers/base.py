@@ -31,6 +31,8 @@ class Finding:
     `decisive` marks evidence strong enough to make the verdict `fraudulent` on its own
     (a revoked certificate, a registry mismatch, a bad QR signature); scoring.py applies it.
     `region` is (x, y, width, height) in the pixels of `LayerContext.image`.
+    `detail` holds the technical measure behind the message (distances, thresholds, qualities):
+    pages show it behind a "details" disclosure, so the message itself stays in plain words.
     """
 
     code: str
@@ -39,6 +41,7 @@ class Finding:
     field: str | None = None
     region: tuple[int, int, int, int] | None = None
     decisive: bool = False
+    detail: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Finding:
             "field": self.field,
             "region": list(self.region) if self.region else None,
             "decisive": self.decisive,
+            "detail": self.detail,
         }
 
 
