@@ -85,6 +85,9 @@ class Upload:
     data: bytes
     content_type: str  # image/jpeg | image/png | image/webp | application/pdf
     filename: str = ""
+    # What another step of the same verification in this process already derived from these bytes
+    # (the reading image and the rectified page): stage 1 finds the page, the registry compares it.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_pdf(self) -> bool:
@@ -117,6 +120,12 @@ class Upload:
         A JPEG is decoded at a reduced scale (the DCT's own 1/2, 1/4, 1/8 scaling), which for a 12 MP
         photo is ~4x less memory and decoding time than the full page that ELA needs.
         """
+        if "reading_image" in self.memo:
+            return self.memo["reading_image"]
+        self.memo["reading_image"] = image = self._decode_reading_image()
+        return image
+
+    def _decode_reading_image(self) -> Image.Image:
         if "image" in self.__dict__ or not self.is_jpeg:
             image = self.image
             if image.width <= 2 * READING_SIDE:
@@ -133,7 +142,9 @@ class Upload:
         fields (and, when the frame does not decode, the QR code) from it; the registry compares it."""
         from fraud.page_capture import rectified_page
 
-        return rectified_page(self.reading_image)
+        if "page" not in self.memo:
+            self.memo["page"] = rectified_page(self.reading_image)
+        return self.memo["page"]
 
 
 def _rgb(img: Image.Image) -> Image.Image:
