@@ -212,6 +212,16 @@ def _flag_lookalikes(verified: Organization) -> None:
             other.save(update_fields=["lookalike_of"])
 
 
+def domain_downgrade_on(organization: Organization):
+    """When a failing domain-level organization drops to unverified if the proof stays missing."""
+    if (
+        organization.domain_failing_since is None
+        or organization.verification_level != VerificationLevel.DOMAIN
+    ):
+        return None
+    return organization.domain_failing_since + settings.DOMAIN_RECHECK_GRACE
+
+
 def domains_due_for_recheck(*, now=None) -> list[int]:
     now = now or timezone.now()
     due = Q(domain_checked_at__isnull=True) | Q(
@@ -273,7 +283,8 @@ def _domain_check_failed(*, organization: Organization, reasons: list[str], now)
     if organization.domain_failing_since is None:
         # An update, not a save: nothing public changes yet, so the cached public status stays.
         Organization.objects.filter(pk=organization.pk).update(domain_failing_since=now)
-        downgrade_on = now + grace
+        organization.domain_failing_since = now
+        downgrade_on = domain_downgrade_on(organization)
         audit_record(
             action="organization.domain_recheck_failed",
             organization=organization,

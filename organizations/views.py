@@ -228,6 +228,7 @@ def organization_settings_view(request):
         "organization": organization,
         "deactivate_form": forms.DeactivateOrganizationForm(organization=organization),
         "identity": identity.organization_identity(organization),
+        "downgrade_on": identity.domain_downgrade_on(organization),
         "domain_proof": identity.domain_proof_instructions(organization) if portal.can_admin else None,
     }
     return render(request, "portal/organizations/settings.html", context)

@@ -7,10 +7,12 @@ Time passing is the database's clock moved back (`domain_failing_since`), checke
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from organizations.models import AuditEvent, Organization, VerificationLevel
 from organizations.tasks import recheck_domains
@@ -80,6 +82,11 @@ def test_a_first_failure_keeps_the_level_and_emails_the_downgrade_date(
         f'will be downgraded to "Identity not verified" on {downgrade_on:%d %B %Y, %H:%M} UTC' in message.body
     )
     assert f"No TXT record at {RECORD}" in message.body and "/portal/settings/" in message.body
+
+    portal = Client()
+    portal.force_login(owner)
+    warning = re.search(r'id="domain-failing">(.*?)</div>', portal.get("/portal/settings/").content.decode())
+    assert warning and f"still missing on {downgrade_on:%-d %B %Y, %H:%M} UTC" in warning.group(1)
 
     # A second failure inside the grace period changes nothing and sends nothing more.
     due()
