@@ -48,6 +48,12 @@ def test_the_landing_page(new_page, live_server, screenshot, transactional_db, v
     page.get_by_role("button", name="Verify").click()  # nothing given: the verify flow says so
     expect(page.get_by_role("alert")).to_contain_text("Upload the certificate, type its credential id")
     assert page.url.endswith("/verify/")
+
+    page.goto("/")
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    assert no_horizontal_scroll(page)
+    screenshot(page, f"onboarding-02-signup-{name}")
     assert unexpected_errors(page) == []  # among them any Content-Security-Policy refusal
 
 
@@ -64,13 +70,13 @@ def test_sign_up_to_getting_started_on_a_phone(new_page, live_server, screenshot
     page.get_by_label("Repeat the password").fill("short")
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("#id_new_password1_error")).to_contain_text("too short")
-    screenshot(page, "onboarding-02-signup-error-phone")
+    screenshot(page, "onboarding-03-signup-error-phone")
 
     page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
-    screenshot(page, "onboarding-03-check-email-phone")
+    screenshot(page, "onboarding-04-check-email-phone")
 
     link = re.search(r"/accounts/verify-email/\?token=\S+", mail.outbox[-1].body).group(0)
     page.goto(link)
@@ -86,7 +92,7 @@ def test_sign_up_to_getting_started_on_a_phone(new_page, live_server, screenshot
     page.get_by_label("Short name").fill("demo-universlty")
     page.get_by_role("button", name="Create organization").click()
     expect(page.locator("#id_slug_error")).to_contain_text("Demo University")
-    screenshot(page, "onboarding-04-confusable-slug-phone")
+    screenshot(page, "onboarding-05-confusable-slug-phone")
     assert not Organization.objects.filter(name="Northwind University").exists()
 
     page.get_by_label("Short name").fill("northwind")
@@ -99,7 +105,7 @@ def test_sign_up_to_getting_started_on_a_phone(new_page, live_server, screenshot
     expect(steps.nth(2)).to_contain_text("Issue your first certificate")
     expect(page.locator("ol.steps .badge", has_text="Not done yet")).to_have_count(3)
     assert no_horizontal_scroll(page)
-    screenshot(page, "onboarding-05-getting-started-phone")
+    screenshot(page, "onboarding-06-getting-started-phone")
     org = Organization.objects.get(slug="northwind")
     assert org.memberships.get().role == Role.OWNER
 
@@ -107,7 +113,7 @@ def test_sign_up_to_getting_started_on_a_phone(new_page, live_server, screenshot
     laptop.context.add_cookies(page.context.cookies())
     laptop.goto("/portal/getting-started/")
     expect(laptop.locator("ol.steps > li")).to_have_count(3)
-    screenshot(laptop, "onboarding-06-getting-started-laptop")
+    screenshot(laptop, "onboarding-07-getting-started-laptop")
     laptop.get_by_role("link", name="Prove your organization’s web domain").click()
     expect(laptop.get_by_role("heading", name="Verified identity")).to_be_visible()
     assert unexpected_errors(page) == [] and unexpected_errors(laptop) == []
