@@ -162,7 +162,7 @@ def getting_started_view(request):
         "organization": request.portal.organization,
         "steps": steps,
         "more": more,
-        "all_done": all(item["done"] for item in steps),
+        "all_done": bool(steps) and all(item["done"] for item in steps),
     }
     return render(request, "portal/organizations/getting_started.html", context)
 
