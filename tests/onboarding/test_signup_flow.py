@@ -22,7 +22,7 @@ from core.throttling import RegisterThrottle
 from organizations.access import Actor
 from organizations.models import AuditEvent, Membership, Organization
 from organizations.roles import Role
-from tests.factories import PASSWORD, OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 from tests.organizations.test_identity import StandInDNS
 
 pytestmark = pytest.mark.django_db
@@ -247,4 +247,19 @@ def test_a_viewer_sees_no_setup_steps_and_an_outsider_sees_only_their_own(client
 
 def test_the_sign_in_page_links_to_sign_up(client):
     assert 'href="/portal/signup/"' in client.get(LOGIN).content.decode()
-    assert PASSWORD  # the factory's password is not used by sign-up
+
+
+def test_an_altered_or_expired_link_does_not_verify_the_address(
+    client, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "ada@northwind.example")
+    token = LINK.search(mail.outbox[-1].body).group(1)
+
+    altered = client.post("/accounts/verify-email/", {"token": token[:-2] + "xx"})
+    settings.EMAIL_VERIFICATION_MAX_AGE = dt.timedelta(seconds=-1)
+    expired = client.post("/accounts/verify-email/", {"token": token})
+
+    for response in (altered, expired):
+        assert "This verification link is invalid or has expired." in response.content.decode()
+    assert not User.objects.get(email="ada@northwind.example").email_verified
