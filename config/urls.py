@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 from core import health, metrics
+from verification import public_pages
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
@@ -25,6 +26,7 @@ admin_account_pages = [
 ]
 
 urlpatterns = [
+    path("", public_pages.landing_page, name="landing"),
     *admin_account_pages,
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),

@@ -70,7 +70,16 @@ def certificate_image(request, credential_id: str):
     return response
 
 
-# --- the public upload page and its result page ---------------------------------------------------
+# --- the landing page, the public upload page and its result page -----------------------------------
+
+
+@require_GET
+def landing_page(request):
+    """What CertVerify does for issuers and verifiers, with the verify box (posting to verify_form)."""
+    from .forms import VerifyForm
+
+    return render(request, "public/landing.html", {"form": VerifyForm()})
+
 
 SESSION_TOKENS = "verification_tokens"
 

@@ -346,6 +346,10 @@ DOMAIN_PROOF_ALLOW_LOOPBACK = env.bool("DOMAIN_PROOF_ALLOW_LOOPBACK", default=Fa
 DOMAIN_PROOF_NAMESERVER = env.str("DOMAIN_PROOF_NAMESERVER", default="")  # host:port; empty: the system's
 DOMAIN_PROOF_TIMEOUT = env.float("DOMAIN_PROOF_TIMEOUT", default=5.0)  # seconds, DNS and HTTP each
 DOMAIN_PROOF_RECHECK_INTERVAL = timedelta(hours=env.float("DOMAIN_PROOF_RECHECK_HOURS", default=24.0))
+# A re-check that cannot find the proof (a DNS or web server hiccup) does not downgrade at once: the
+# admins are e-mailed, and the level drops only when every re-check has failed for this long (with
+# the defaults: failures at 0, 24, 48 and 72 hours, so the fourth in a row). 0: at the first failure.
+DOMAIN_RECHECK_GRACE = timedelta(hours=env.float("DOMAIN_RECHECK_GRACE_HOURS", default=72.0))
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
 WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
