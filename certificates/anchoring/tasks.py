@@ -13,7 +13,7 @@ from celery import shared_task
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
+__all__ = ["anchor_blockcerts", "anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
 
 
 @shared_task(
@@ -48,3 +48,11 @@ def retry_anchor(anchor_id: int) -> str:
     except ChainError as exc:  # stays pending/signed; the scheduled runs pick it up
         logger.warning("anchor %s could not be sent: %s", anchor_id, exc)
         return "chain_error"
+
+
+@shared_task(name="certificates.anchor_blockcerts", acks_late=True, soft_time_limit=240, time_limit=300)
+def anchor_blockcerts() -> dict:
+    """Build and send Blockcerts batches for certificates that have no Blockcerts proof yet."""
+    from certificates.anchoring.blockcerts_batching import blockcerts_run
+
+    return blockcerts_run()

@@ -146,6 +146,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(minutes=10),
     },
     "confirm-anchors": {"task": "certificates.confirm_anchors", "schedule": timedelta(minutes=1)},
+    "anchor-blockcerts": {"task": "certificates.anchor_blockcerts", "schedule": timedelta(minutes=10)},
     "reap-stale-verifications": {
         "task": "verification.tasks.reap_stale_verifications",
         "schedule": timedelta(minutes=5),
