@@ -141,6 +141,7 @@ def _next_nonce(client: ChainClient) -> int:
     in_flight = Anchor.objects.filter(
         chain_id=client.chain_id,
         genesis_hash=client.genesis_hash,
+        sender__in=[client.address, ""],  # another account's nonces say nothing about ours
         status__in=[Status.SIGNED, Status.SUBMITTED],
     ).aggregate(highest=Max("nonce"))["highest"]
     return max(client.next_nonce(), -1 if in_flight is None else in_flight + 1)

@@ -338,6 +338,8 @@ CHAIN_RPC_URL = env.str("CHAIN_RPC_URL", default="")
 CHAIN_RPC_URL_SECONDARY = env.str("CHAIN_RPC_URL_SECONDARY", default="")
 CHAIN_PRIVATE_KEY = env.str("CHAIN_PRIVATE_KEY", default="")
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
+# The embedded chain (no CHAIN_RPC_URL) re-sends the anchors earlier processes stored (e.g. seed_demo's).
+CHAIN_EMBEDDED_REPLAY = env.bool("CHAIN_EMBEDDED_REPLAY", default=True)
 ANCHOR_BATCH_SIZE = env.int("ANCHOR_BATCH_SIZE", default=500)
 ANCHOR_STUCK_AFTER_SECONDS = env.int("ANCHOR_STUCK_AFTER_SECONDS", default=600)
 # Domain proof (organizations/identity.py): a TXT record through DNS, or a file fetched through the
