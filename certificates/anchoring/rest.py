@@ -3,6 +3,7 @@ issuer profile and revocation list that Blockcerts verifiers fetch (blockcerts_s
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +12,8 @@ from core.throttling import PublicLookupThrottle
 
 
 class _Public(APIView):
+    # JSON whatever the Accept header says: these files are fetched by verifiers and downloaded by people.
+    renderer_classes = [JSONRenderer]
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
     throttle_classes = [PublicLookupThrottle]

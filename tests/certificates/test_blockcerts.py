@@ -217,3 +217,17 @@ def test_issuer_profile_lists_the_anchoring_address_and_revocations_answer_per_c
     assert revoked["revokedAssertions"] == [{"id": ids[0], "revocationReason": "Issued in error"}]
     assert valid["revokedAssertions"] == [] and no_id["revokedAssertions"] == []
     assert client.get("/organizations/no-such-org/blockcerts-issuer.json").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_browser_gets_the_json_file_not_an_api_page(chain, org, issuer):
+    certificate = issue(org, issuer, 1)[0]
+    confirmed_run(chain)
+
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = APIClient().get(
+        f"/api/v1/public/certificates/{certificate.credential_id}/blockcerts/", HTTP_ACCEPT=browser_accept
+    )
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert f'filename="{certificate.credential_id}.blockcerts.json"' in response["Content-Disposition"]
