@@ -34,9 +34,7 @@ def replay_stored_anchors(client: ChainClient) -> int:
     except DatabaseError:  # e.g. before the first migrate
         logger.info("embedded chain: no anchors table yet, nothing to replay")
         return 0
-    transactions = sorted(
-        (Account.recover_transaction(raw), SignedRootTx.from_raw(raw).nonce, raw) for raw in stored
-    )
+    transactions = sorted(filter(None, (_decoded(raw) for raw in stored)))
     funder = client.w3.eth.accounts[0]
     for sender in sorted({sender for sender, _, _ in transactions}):
         client.w3.eth.send_transaction({"from": funder, "to": sender, "value": TESTER_FUNDING_WEI})
@@ -51,3 +49,12 @@ def replay_stored_anchors(client: ChainClient) -> int:
         client.mine(settings.CHAIN_CONFIRMATIONS)
         logger.info("embedded chain: replayed %s stored anchor transactions", replayed)
     return replayed
+
+
+def _decoded(raw: str) -> tuple[str, int, str] | None:
+    """(sender, nonce, raw) of a stored transaction; None (logged) when it cannot be read."""
+    try:
+        return Account.recover_transaction(raw), SignedRootTx.from_raw(raw).nonce, raw
+    except Exception:  # a damaged row must not stop the chain client from starting
+        logger.warning("embedded chain: a stored anchor transaction cannot be decoded", exc_info=True)
+        return None
