@@ -43,20 +43,7 @@ def seed_certificates(organization) -> int:
 
 
 def anchor_demo_certificates() -> dict | None:
-    """On the embedded chain, anchor now what the worker and beat would anchor a few minutes after
-    issuing: our batch and the Blockcerts batch, mined and confirmed, so the demo's certificates
-    show a confirmed anchor and a proof that checks out. The web server's process re-sends these
-    transactions to its own embedded chain (certificates/anchoring/embedded.py). With a real chain
-    configured, nothing here: the worker and beat anchor as in production."""
-    from django.conf import settings
+    """Anchor the demo's certificates now (see certificates/anchoring/embedded.py)."""
+    from certificates.anchoring.embedded import anchor_now_on_embedded_chain
 
-    from certificates.anchoring.blockcerts_batching import blockcerts_run
-    from certificates.anchoring.chain import get_chain_client
-    from certificates.anchoring.services import anchor_confirm_all, anchor_run
-
-    if settings.CHAIN_RPC_URL:
-        return None
-    ours, theirs = anchor_run(), blockcerts_run()
-    get_chain_client().mine(settings.CHAIN_CONFIRMATIONS)
-    confirmed = anchor_confirm_all()
-    return {"anchors": ours["created"] + theirs["created"], "statuses": confirmed}
+    return anchor_now_on_embedded_chain()

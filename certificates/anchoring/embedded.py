@@ -6,6 +6,10 @@ the web server, a second process whose embedded chain starts empty. The genesis 
 (chain.EMBEDDED_GENESIS_TIMESTAMP), so the very same signed bytes are valid again and get the very
 same transaction hashes; each sender is funded first, and each sender's transactions are sent in
 nonce order. Only for the embedded chain: a real chain keeps its transactions by itself.
+
+`anchor_now_on_embedded_chain` is the demo's worker and beat: with eager tasks and no beat,
+nothing else would ever build, confirm or follow a batch (`seed_demo`, and every issuance when
+`ANCHOR_INLINE` is on, as `bin/demo` sets it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from eth_account import Account
 
-from certificates.anchoring.chain import TESTER_FUNDING_WEI, ChainClient, ChainError, SignedRootTx
+from certificates.anchoring.chain import (
+    TESTER_FUNDING_WEI,
+    ChainClient,
+    ChainError,
+    SignedRootTx,
+    get_chain_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +68,17 @@ def _decoded(raw: str) -> tuple[str, int, str] | None:
     except Exception:  # a damaged row must not stop the chain client from starting
         logger.warning("embedded chain: a stored anchor transaction cannot be decoded", exc_info=True)
         return None
+
+
+def anchor_now_on_embedded_chain() -> dict | None:
+    """Build and send our batch and the Blockcerts batch, mine `CHAIN_CONFIRMATIONS` blocks and
+    confirm them, all now. None (nothing done) when a real chain is configured: there the worker
+    and beat anchor as in production."""
+    from certificates.anchoring.blockcerts_batching import blockcerts_run
+    from certificates.anchoring.services import anchor_confirm_all, anchor_run
+
+    if settings.CHAIN_RPC_URL:
+        return None
+    ours, theirs = anchor_run(), blockcerts_run()
+    get_chain_client().mine(settings.CHAIN_CONFIRMATIONS)
+    return {"anchors": ours["created"] + theirs["created"], "statuses": anchor_confirm_all()}

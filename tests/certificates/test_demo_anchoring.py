@@ -104,3 +104,20 @@ def test_public_page_of_an_unanchored_certificate_says_it_is_not_recorded_yet(em
 
     assert "has not been recorded on the blockchain yet" in page
     assert "What this proves" in page and "manage.py" not in page
+
+
+def test_with_anchor_inline_an_issuance_is_anchored_and_confirmed_at_once(
+    embedded, settings, org, issuer, django_capture_on_commit_callbacks
+):
+    from tests.certificates.test_blockcerts import issue
+
+    settings.ANCHOR_BATCH_SIZE = 1
+    settings.ANCHOR_INLINE = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        (certificate,) = issue(org, issuer, 1)
+
+    certificate.refresh_from_db()
+    assert certificate.anchor.status == Anchor.Status.CONFIRMED
+    assert certificate.blockcerts.anchor.status == Anchor.Status.CONFIRMED
+    assert get_chain_client().confirmations(certificate.anchor.tx_hash) >= 2
