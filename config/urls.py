@@ -33,6 +33,7 @@ urlpatterns = [
     path("verify/", include("verification.urls")),
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
+    path("organizations/", include("certificates.anchoring.public_urls")),  # Blockcerts issuer JSON
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

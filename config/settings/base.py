@@ -146,6 +146,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(minutes=10),
     },
     "confirm-anchors": {"task": "certificates.confirm_anchors", "schedule": timedelta(minutes=1)},
+    "anchor-blockcerts": {"task": "certificates.anchor_blockcerts", "schedule": timedelta(minutes=10)},
     "reap-stale-verifications": {
         "task": "verification.tasks.reap_stale_verifications",
         "schedule": timedelta(minutes=5),
@@ -337,6 +338,11 @@ CHAIN_RPC_URL = env.str("CHAIN_RPC_URL", default="")
 CHAIN_RPC_URL_SECONDARY = env.str("CHAIN_RPC_URL_SECONDARY", default="")
 CHAIN_PRIVATE_KEY = env.str("CHAIN_PRIVATE_KEY", default="")
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
+# The embedded chain (no CHAIN_RPC_URL) re-sends the anchors earlier processes stored (e.g. seed_demo's).
+CHAIN_EMBEDDED_REPLAY = env.bool("CHAIN_EMBEDDED_REPLAY", default=True)
+# On the embedded chain only (bin/demo sets it): the anchoring task also builds the Blockcerts batch,
+# mines and confirms at once, since eager tasks have no worker or beat to follow an anchor.
+ANCHOR_INLINE = env.bool("ANCHOR_INLINE", default=False)
 ANCHOR_BATCH_SIZE = env.int("ANCHOR_BATCH_SIZE", default=500)
 ANCHOR_STUCK_AFTER_SECONDS = env.int("ANCHOR_STUCK_AFTER_SECONDS", default=600)
 # Domain proof (organizations/identity.py): a TXT record through DNS, or a file fetched through the
