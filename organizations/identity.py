@@ -135,18 +135,27 @@ def domain_proof_check(*, actor: Actor, organization: Organization) -> dict:
     method, reasons = _proof_found(pending["domain"], pending["token"])  # network: outside the transaction
     if method is None:
         raise OrganizationError(" ".join(reasons), field="domain", code="domain_not_proven")
-    _record_domain_proof(actor=actor, organization=organization, domain=pending["domain"], method=method)
+    _record_domain_proof(
+        actor=actor,
+        organization=organization,
+        domain=pending["domain"],
+        token=pending["token"],
+        method=method,
+    )
     organization.refresh_from_db()
     return {**organization_identity(organization), "method": method}
 
 
 @transaction.atomic
-def _record_domain_proof(*, actor: Actor, organization: Organization, domain: str, method: str) -> None:
+def _record_domain_proof(
+    *, actor: Actor, organization: Organization, domain: str, token: str, method: str
+) -> None:
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     now = timezone.now()
     organization.verified_domain, organization.domain_checked_at = domain, now
+    organization.verified_domain_token = token
     organization.domain_failing_since = None  # a fresh proof ends any grace period
-    fields = ["verified_domain", "domain_checked_at", "domain_failing_since"]
+    fields = ["verified_domain", "verified_domain_token", "domain_checked_at", "domain_failing_since"]
     if organization.verification_level != VerificationLevel.REVIEWED:
         organization.verification_level, organization.verified_at = VerificationLevel.DOMAIN, now
         fields += ["verification_level", "verified_at"]
@@ -250,7 +259,8 @@ def domain_recheck(*, organization_id: int, now=None) -> str:
     if not claimed:
         return "not due"
     organization = Organization.objects.get(pk=organization_id)
-    method, reasons = _proof_found(organization.verified_domain, organization.domain_proof_token)
+    token = organization.verified_domain_token or organization.domain_proof_token  # proved before the field
+    method, reasons = _proof_found(organization.verified_domain, token)
     if method is not None:
         if organization.domain_failing_since is not None:
             _domain_recovered(organization=organization, method=method)

@@ -35,6 +35,9 @@ class Organization(models.Model):
     review_note = models.TextField(blank=True, help_text="What staff checked when they reviewed it.")
     domain_proof_domain = models.CharField(max_length=255, blank=True, help_text="The domain being proved.")
     domain_proof_token = models.CharField(max_length=64, blank=True)
+    # The token the verified domain was proved with: the periodic re-check looks for this one, so
+    # starting a proof of another domain (a new pending token) does not break the proven one.
+    verified_domain_token = models.CharField(max_length=64, blank=True)
     domain_checked_at = models.DateTimeField(null=True, blank=True)
     # The first of the consecutive periodic re-checks that could not find the proof; the level
     # drops only once they have failed for settings.DOMAIN_RECHECK_GRACE (identity.domain_recheck).

@@ -150,3 +150,17 @@ def test_no_grace_downgrades_at_the_first_failure(
 
     assert recheck(django_capture_on_commit_callbacks) == "1 checked, 1 downgraded, 0 in their grace period"
     assert Organization.objects.get(pk=proved.pk).verification_level == VerificationLevel.UNVERIFIED
+
+
+def test_starting_a_proof_of_another_domain_does_not_break_the_proven_ones_recheck(
+    proved, owner, dns_server, django_capture_on_commit_callbacks
+):
+    """A new pending token (another domain being proved) is not what the re-check looks for: the
+    verified domain keeps being checked against the token it was proved with."""
+    start_proof(auth_client(owner), proved, "other.example")
+    proved.refresh_from_db()
+    assert proved.domain_proof_domain == "other.example"
+
+    assert recheck(django_capture_on_commit_callbacks) == "1 checked, 0 downgraded, 0 in their grace period"
+    proved.refresh_from_db()
+    assert proved.verification_level == VerificationLevel.DOMAIN and proved.domain_failing_since is None
