@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("organizations.api.urls")),
     path("webhooks/", include("webhooks.api.urls")),
     path("", include("certificates.rest_urls")),
+    path("", include("credentials.rest_urls")),
     path("", include("verification.api.urls")),
 ]
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("verify/", include("verification.urls")),
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
+    path("organizations/", include("credentials.urls")),  # did:web documents, status lists
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
