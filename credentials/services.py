@@ -17,7 +17,7 @@ def portable_credential_ensure(*, certificate: Certificate) -> PortableCredentia
     """The certificate's record, made on first use with random entries on both status lists.
 
     A certificate already revoked or suspended when first asked for marks its lists stale, so the
-    bits are set before the list is served again.
+    bits are set before the list is served again; so does a list opened for it.
     """
     record = PortableCredential.objects.filter(certificate=certificate).select_related(*_RELATED).first()
     if record is not None:
@@ -39,8 +39,13 @@ def portable_credential_ensure(*, certificate: Certificate) -> PortableCredentia
                 suspension_list=suspension_list,
                 suspension_index=suspension_index,
             )
+            lists = [revocation_list, suspension_list]
             if certificate.status != Certificate.Status.ISSUED:
-                status_lists.mark_stale([revocation_list.pk, suspension_list.pk])
+                status_lists.mark_stale([status_list.pk for status_list in lists])
+            else:  # a list just opened is published before anyone reads it
+                status_lists.mark_stale(
+                    [status_list.pk for status_list in lists if not status_list.credential]
+                )
     except IntegrityError:  # made meanwhile by a concurrent request
         pass
     return PortableCredential.objects.select_related(*_RELATED).get(certificate=certificate)

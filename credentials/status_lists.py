@@ -16,7 +16,7 @@ import gzip
 import secrets
 import zlib
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -144,10 +144,14 @@ def rebuild(status_list_id: int) -> StatusList:
 
 
 def current_credential(status_list: StatusList) -> dict:
-    """The list credential to serve: rebuilt first when a change has made it stale."""
-    if status_list.stale or not status_list.credential:
-        status_list = rebuild(status_list.pk)
-    return status_list.credential
+    """The list credential to serve: rebuilt first when a change has made it stale (normally the
+    after-commit rebuild has done it already; this covers one that failed)."""
+    if not (status_list.stale or not status_list.credential):
+        return status_list.credential
+    try:
+        return rebuild(status_list.pk).credential
+    except DatabaseError:  # another request is rebuilding it (SQLite locks the table): serve ours
+        return build(status_list)
 
 
 def mark_stale(list_ids: list[int]) -> None:
