@@ -2,8 +2,10 @@
 with our own verifier (the ecosystem's verifiers run in tests/interop)."""
 
 import datetime as dt
+import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from certificates.lifecycle.services import certificate_revoke, certificate_suspend, certificate_unsuspend
@@ -129,3 +131,65 @@ def test_unknown_ids_and_organizations_are_404(org):
     assert client.get("/organizations/nobody-here/did.json").status_code == 404
     assert client.get(f"/organizations/{org.slug}/status/revocation/99").status_code == 404
     assert client.get(f"/organizations/{org.slug}/status/other/1").status_code == 404
+
+
+def test_baked_badge_png_carries_the_credential(issue_certificate):
+    from credentials import baking
+
+    certificate = issue_certificate()
+    client = APIClient()
+    response = client.get(f"/api/v1/public/certificates/{certificate.credential_id}/credential/badge.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    baked = json.loads(baking.unbake(response.content))
+    assert baked == fetch(client, f"/api/v1/public/certificates/{certificate.credential_id}/credential/")
+    assert checking.check_credential(baked).status == "valid"
+
+
+def test_profile_url_is_the_proved_domain_only_once_verified(org):
+    client = APIClient()
+    org.verified_domain = "uni.example"
+    org.save()
+    document = fetch(client, f"/organizations/{org.slug}/did.json")
+    profile_url = document["service"][0]["serviceEndpoint"]
+    assert (
+        fetch(client, "/" + profile_url.split("://", 1)[1].split("/", 1)[1])["url"] == "https://uni.example"
+    )
+    org.verification_level = "unverified"
+    org.save()
+    assert "url" not in fetch(client, f"/organizations/{org.slug}/profile.json")
+
+
+def test_our_own_credential_uploaded_is_authentic_and_read_against_the_registry(
+    issue_certificate, issuer, django_capture_on_commit_callbacks
+):
+    certificate = issue_certificate()
+    client = APIClient()
+    credential = fetch(client, f"/api/v1/public/certificates/{certificate.credential_id}/credential/")
+
+    def verify() -> dict:
+        upload = SimpleUploadedFile("badge.json", json.dumps(credential).encode())
+        created = client.post("/api/v1/verifications/", {"file": upload}, format="multipart")
+        assert created.status_code == 202, created.content
+        return client.get(created.json()["status_url"]).json()
+
+    body = verify()
+    assert body["document"]["verdict"] == "authentic" and body["credential"]["status"] == "valid"
+    assert (
+        body["credential_id"] == certificate.credential_id
+        and body["issuer"]["slug"] == certificate.organization.slug
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_revoke(actor=Actor(user=issuer), certificate=certificate, reason="Plagiarism")
+    assert verify()["credential"]["status"] == "revoked"
+
+
+def test_an_unknown_credential_id_under_our_issuer_is_not_found(issue_certificate):
+    from credentials import signing
+
+    certificate = issue_certificate()
+    credential = fetch(APIClient(), f"/api/v1/public/certificates/{certificate.credential_id}/credential/")
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    unsigned["id"] = unsigned["id"].replace(certificate.credential_id, "CV-0000-0000-0000-0000-0")
+    forged_by_key_holder = signing.sign_as(certificate.organization, unsigned)
+    result = checking.check_credential(forged_by_key_holder)
+    assert result.signature_valid is True and result.status == "not_found"
