@@ -193,3 +193,14 @@ def test_an_unknown_credential_id_under_our_issuer_is_not_found(issue_certificat
     forged_by_key_holder = signing.sign_as(certificate.organization, unsigned)
     result = checking.check_credential(forged_by_key_holder)
     assert result.signature_valid is True and result.status == "not_found"
+
+
+def test_public_page_and_portal_link_the_credential(issue_certificate, issuer):
+    certificate = issue_certificate()
+    credential_url = f"/api/v1/public/certificates/{certificate.credential_id}/credential/"
+    page = APIClient().get(f"/verify/{certificate.credential_id}/")
+    assert credential_url.encode() in page.content and b"credential/badge.png" in page.content
+    client = APIClient()
+    client.force_login(issuer)
+    portal = client.get(f"/portal/certificates/{certificate.credential_id}/")
+    assert portal.status_code == 200 and credential_url.encode() in portal.content
