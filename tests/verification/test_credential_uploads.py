@@ -197,3 +197,15 @@ def test_a_json_object_that_is_no_credential_is_inconclusive():
     body = verify_upload("x.json", b'{"hello": "world"}')
     assert body["document"]["verdict"] == "inconclusive" and body["credential"]["status"] == "unknown"
     assert "not a W3C verifiable credential" in body["document"]["reasons"][0]
+
+
+def test_the_public_form_accepts_a_credential_file(foreign):
+    from django.test import Client
+
+    client = Client()
+    upload = SimpleUploadedFile("badge.json", json.dumps(foreign.credential()).encode())
+    response = client.post("/verify/", {"file": upload})
+    assert response.status_code == 302, response.content[:500]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert b"Another University" in page.content and b"authentic" in page.content.lower()
