@@ -7,7 +7,9 @@ from organizations.access import Actor
 
 
 @pytest.fixture
-def issue_certificate(org, issuer, django_capture_on_commit_callbacks):
+def issue_certificate(org, issuer):
+    """Issues without running its after-commit work (rendering): these tests need no image."""
+
     def _issue(**extra):
         fields = {
             "recipient_name": "Ada Lovelace",
@@ -17,7 +19,6 @@ def issue_certificate(org, issuer, django_capture_on_commit_callbacks):
             "grade": "A",
             **extra,
         }
-        with django_capture_on_commit_callbacks(execute=True):
-            return certificate_issue(actor=Actor(user=issuer), organization=org, **fields)
+        return certificate_issue(actor=Actor(user=issuer), organization=org, **fields)
 
     return _issue
