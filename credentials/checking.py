@@ -5,6 +5,7 @@ registry as well. Findings are plain sentences for the person who uploaded it.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from .did_web import ResolutionError, fetch_json, own_organization_slug, resolve
 from .models import StatusList
 from .multikey import MultikeyError, public_key_from_multibase
 
+logger = logging.getLogger(__name__)
 MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024
 STATUS_LIST_CACHE_SECONDS = 60
 _OWN_CREDENTIAL_ID = re.compile(r"/verify/([^/]+)/$")
@@ -212,6 +214,16 @@ def _check_registry(document: dict, check: CredentialCheck) -> None:
 
 def check_credential(document: dict, *, now: datetime | None = None) -> CredentialCheck:
     """Check a parsed credential (never raises for bad input)."""
+    try:
+        return _check(document, now or datetime.now(UTC))
+    except Exception:  # a JSON-LD processor meets inputs no test foresaw: no answer, not a 500
+        logger.exception("credential check failed")
+        check = CredentialCheck()
+        check.findings.append("The credential could not be processed, so it could not be checked.")
+        return check
+
+
+def _check(document: dict, now: datetime) -> CredentialCheck:
     check = CredentialCheck()
     problem = _shape_problem(document) if isinstance(document, dict) else "The file is not a JSON object."
     if problem:
@@ -233,7 +245,7 @@ def check_credential(document: dict, *, now: datetime | None = None) -> Credenti
     check.findings.append(
         f"Signed by {check.issuer_name or check.issuer} ({proof.suite}); the content is unchanged."
     )
-    _check_dates(document, check, now or datetime.now(UTC))
+    _check_dates(document, check, now)
     _check_status(document, check)
     if check.own_organization_slug:
         _check_registry(document, check)

@@ -44,6 +44,7 @@ def _hash_data(document: dict, proof_config: dict, *, jcs: bool) -> bytes:
             hashlib.sha256(rfc8785.dumps(proof_config)).digest()
             + hashlib.sha256(rfc8785.dumps(unsecured)).digest()
         )
+    jsonld.assert_bounded(unsecured)
     jsonld.assert_nothing_dropped(unsecured)
     return (
         hashlib.sha256(jsonld.canonize(proof_config).encode()).digest()

@@ -77,6 +77,28 @@ def _root_message(exc: Exception) -> str:
     return str(exc).split("\n", 1)[0][:200]
 
 
+MAX_NODES = 1000  # JSON objects in a document we canonicalize; a credential has a few dozen
+
+
+def assert_bounded(document: dict) -> None:
+    """Raise JsonLdError for a document whose canonicalization could be made expensive: too many
+    nodes, or named blank nodes (`_:x` ids can tie nodes into the symmetric graphs on which RDF
+    canonicalization is exponential; nested objects without ids form a tree, which is cheap)."""
+    count, stack = 0, [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += 1
+            for key, value in node.items():
+                if key in ("id", "@id") and isinstance(value, str) and value.startswith("_:"):
+                    raise JsonLdError("it names blank nodes, which signed credentials do not need")
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+        if count > MAX_NODES:
+            raise JsonLdError(f"it has more than {MAX_NODES} objects")
+
+
 def assert_nothing_dropped(document: dict) -> None:
     """Raise JsonLdError when expanding loses a value (a term the contexts do not define)."""
     given, kept = _compact_values(document), _expanded_values(expand(document))

@@ -49,7 +49,10 @@ def decode(encoded: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
     text = encoded[1:]
     compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     inflater = zlib.decompressobj(16 + 15)
-    bits = inflater.decompress(compressed, max_bytes)
+    try:
+        bits = inflater.decompress(compressed, max_bytes)
+    except zlib.error as exc:
+        raise ValueError("encodedList is not GZIP data") from exc
     if inflater.unconsumed_tail:
         raise ValueError("encodedList is too large")
     return bits

@@ -209,3 +209,11 @@ def test_the_public_form_accepts_a_credential_file(foreign):
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert b"Another University" in page.content and b"authentic" in page.content.lower()
+
+
+def test_named_blank_nodes_are_refused_before_canonicalization(foreign):
+    credential = foreign.credential()
+    credential["credentialSubject"]["id"] = "_:b0"
+    body = verify_upload("badge.json", json.dumps(credential).encode())
+    assert body["document"]["verdict"] == "fraudulent"
+    assert "blank nodes" in body["document"]["reasons"][0]
