@@ -50,6 +50,25 @@ class LoginForm(forms.Form):
     password = _password_field("Password", autocomplete="current-password")
 
 
+class SignupForm(NewPasswordMixin, forms.Form):
+    """A new account; the service checks the password against the validators and sends the link."""
+
+    full_name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
+    email = forms.EmailField(
+        label="Work e-mail address",
+        max_length=254,
+        help_text="We send a link to this address to confirm it is yours.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    new_password1 = _password_field("Choose a password", help_text=PASSWORD_HELP)
+    new_password2 = _password_field("Repeat the password")
+
+
 class OTPForm(forms.Form):
     code = _code_field(help_text="The 6-digit code from your authenticator app, or one of your backup codes.")
 

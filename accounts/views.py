@@ -27,7 +27,7 @@ from core.client_ip import client_ip
 from core.crypto import decrypt_text
 from core.errors import DomainError
 from core.portal import apply_domain_error, safe_next_url
-from core.throttling import LoginThrottle, PasswordResetThrottle
+from core.throttling import LoginThrottle, PasswordResetThrottle, RegisterThrottle
 from organizations.portal import portal_view
 
 from . import forms, services, twofactor
@@ -40,6 +40,10 @@ PENDING_ATTEMPTS_KEY = "portal_pending_2fa_attempts"
 PENDING_SALT = "accounts.portal.second-factor"
 PENDING_MAX_AGE = 300
 MAX_CODE_ATTEMPTS = 5
+SIGNUP_SENT = (
+    "If this address can be registered, we have sent a link to it. Open it to confirm your address, "
+    "then sign in to set up your organization. The link is valid for a few days."
+)
 RESET_SENT = "If an account uses this address, we have sent a link to choose a new password. It is valid for a limited time."
 
 
@@ -173,6 +177,36 @@ def logout_view(request):
     logout(request)
     messages.success(request, "You have signed out.")
     return redirect("portal:login")
+
+
+# --- Sign up ------------------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_view(request):
+    """A new account from the web, through the API's registration service and throttle. The answer
+    is the same whether or not the address already has an account (its owner is e-mailed)."""
+    if request.user.is_authenticated:
+        return redirect("portal:dashboard")
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST":
+        if limited := _throttled(request, RegisterThrottle):
+            return limited
+        if form.is_valid():
+            try:
+                services.user_register(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["new_password1"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc, {"password": "new_password1"})
+            else:
+                return render(request, "portal/auth/signup_sent.html", {"message": SIGNUP_SENT})
+    status = 400 if form.errors else 200
+    return render(request, "portal/auth/signup.html", {"form": form}, status=status)
 
 
 # --- Passwords and e-mail ----------------------------------------------------------------------------

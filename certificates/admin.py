@@ -94,6 +94,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 class AnchorAdmin(admin.ModelAdmin):
     list_display = [
         "id",
+        "kind",
         "merkle_root",
         "leaf_count",
         "status",
@@ -102,7 +103,7 @@ class AnchorAdmin(admin.ModelAdmin):
         "confirmations",
         "created_at",
     ]
-    list_filter = ["status", "chain_id"]
+    list_filter = ["kind", "status", "chain_id"]
     search_fields = ["merkle_root", "tx_hash"]
     readonly_fields = [f.name for f in Anchor._meta.fields]
     actions = ["retry_anchor"]

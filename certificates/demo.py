@@ -40,3 +40,10 @@ def seed_certificates(organization) -> int:
     if demo_revoked.status == "issued":
         certificate_revoke(actor=actor, certificate=demo_revoked, reason="Issued in error (demo)")
     return len(issued)
+
+
+def anchor_demo_certificates() -> dict | None:
+    """Anchor the demo's certificates now (see certificates/anchoring/embedded.py)."""
+    from certificates.anchoring.embedded import anchor_now_on_embedded_chain
+
+    return anchor_now_on_embedded_chain()

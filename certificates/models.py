@@ -60,11 +60,19 @@ class Anchor(models.Model):
         CONFIRMED = "confirmed", "Confirmed"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        # Our domain-separated tree over content hashes (docs/proof-format.md sections 2-3) ...
+        CERTVERIFY = "certverify", "CertVerify"
+        # ... and the unprefixed tree over Blockcerts documents (section 6), one transaction each.
+        BLOCKCERTS = "blockcerts", "Blockcerts"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CERTVERIFY, db_index=True)
     merkle_root = models.CharField(max_length=64)
     leaf_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     chain_id = models.BigIntegerField(null=True, blank=True)
     genesis_hash = models.CharField(max_length=66, blank=True)
+    sender = models.CharField(max_length=42, blank=True, help_text="The anchoring account that signed it.")
     nonce = models.BigIntegerField(null=True, blank=True)
     tx_hash = models.CharField(max_length=66, blank=True, db_index=True)
     raw_tx = models.TextField(blank=True)
@@ -82,6 +90,21 @@ class Anchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor {self.pk} {self.merkle_root[:12]}… ({self.status})"
+
+
+class BlockcertsProof(models.Model):
+    """A certificate's Blockcerts v3 document as it was hashed, and its path in a Blockcerts anchor's
+    tree (certificates/anchoring/blockcerts.py). Written once; the served document adds the proof."""
+
+    certificate = models.OneToOneField("Certificate", on_delete=models.CASCADE, related_name="blockcerts")
+    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="blockcerts_proofs")
+    document = models.JSONField()
+    target_hash = models.CharField(max_length=64)
+    path = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Blockcerts proof of certificate {self.certificate_id} in anchor {self.anchor_id}"
 
 
 class IssuanceBatch(models.Model):

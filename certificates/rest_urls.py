@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from certificates.anchoring.rest import BlockcertsCertificateView
 from certificates.batches.rest import IssuanceBatchViewSet
 from certificates.designs.rest import TemplateViewSet
 from certificates.lifecycle.rest import CertificateViewSet
@@ -29,6 +30,11 @@ urlpatterns = [
         "public/certificates/<str:credential_id>/proof/",
         public_views.PublicProofView.as_view(),
         name="public-certificate-proof",
+    ),
+    path(
+        "public/certificates/<str:credential_id>/blockcerts/",
+        BlockcertsCertificateView.as_view(),
+        name="public-certificate-blockcerts",
     ),
     path("public/organizations/<slug:slug>/keys/", public_views.PublicKeysView.as_view(), name="public-keys"),
 ]

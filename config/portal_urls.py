@@ -21,6 +21,7 @@ urlpatterns = [
     path("login/", accounts_views.login_view, name="login"),
     path("login/code/", accounts_views.login_otp_view, name="login-otp"),
     path("logout/", accounts_views.logout_view, name="logout"),
+    path("signup/", accounts_views.signup_view, name="signup"),
     path("password-reset/", accounts_views.password_reset_request_view, name="password-reset"),
     path(
         "password-reset/<str:uid>/<str:token>/",
@@ -40,6 +41,7 @@ urlpatterns = [
     ),
     # The organization
     path("", org_views.dashboard_view, name="dashboard"),
+    path("getting-started/", org_views.getting_started_view, name="getting-started"),
     path("organizations/new/", org_views.organization_create_view, name="organization-create"),
     path("organizations/switch/", org_views.organization_switch_view, name="organization-switch"),
     path("settings/", org_views.organization_settings_view, name="organization-settings"),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 from core import health, metrics
+from verification import public_pages
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
@@ -26,12 +27,14 @@ admin_account_pages = [
 ]
 
 urlpatterns = [
+    path("", public_pages.landing_page, name="landing"),
     *admin_account_pages,
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),
     path("verify/", include("verification.urls")),
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
+    path("organizations/", include("certificates.anchoring.public_urls")),  # Blockcerts issuer JSON
     path("organizations/", include("credentials.urls")),  # did:web documents, status lists
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -74,13 +74,26 @@ def forget_stored_files() -> None:
     """Drop this process's copies of stored files (tests start from a cold worker with it)."""
     _upload_bytes.cache_clear()
     _original_bytes.cache_clear()
+    _upload_memo.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _upload_memo(path: str, sha256: str) -> dict:
+    """The page found in this upload by an earlier step in this process (stage 1 rectifies a photo;
+    the registry compares the same page): found once. Small: the reading-size page only."""
+    return {}
 
 
 def load_upload(spec: dict | None) -> Upload | None:
     if not spec:
         return None
-    data = _upload_bytes(spec["path"], spec.get("sha256") or "")
-    return Upload(data=data, content_type=spec["content_type"], filename=spec.get("filename", ""))
+    key = (spec["path"], spec.get("sha256") or "")
+    return Upload(
+        data=_upload_bytes(*key),
+        content_type=spec["content_type"],
+        filename=spec.get("filename", ""),
+        memo=_upload_memo(*key),
+    )
 
 
 # --- stage 1 ----------------------------------------------------------------------------------------

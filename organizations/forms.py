@@ -51,6 +51,23 @@ class OrganizationForm(forms.Form):
         return value
 
 
+class OrganizationCreateForm(OrganizationForm):
+    """A new organization: the details, and the short name used in its links (it cannot change)."""
+
+    slug = forms.SlugField(
+        label="Short name",
+        max_length=60,
+        required=False,
+        help_text="Lower-case letters, digits and hyphens, used in links and the API, e.g. "
+        "northwind-university. Leave it empty to make one from the name.",
+        widget=forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"}),
+    )
+    field_order = ["name", "slug", "country", "domain", "website"]
+
+    def clean_slug(self) -> str:
+        return self.cleaned_data["slug"].strip().lower()
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.VIEWER)

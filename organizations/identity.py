@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from .access import Actor
@@ -144,7 +145,8 @@ def _record_domain_proof(*, actor: Actor, organization: Organization, domain: st
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     now = timezone.now()
     organization.verified_domain, organization.domain_checked_at = domain, now
-    fields = ["verified_domain", "domain_checked_at"]
+    organization.domain_failing_since = None  # a fresh proof ends any grace period
+    fields = ["verified_domain", "domain_checked_at", "domain_failing_since"]
     if organization.verification_level != VerificationLevel.REVIEWED:
         organization.verification_level, organization.verified_at = VerificationLevel.DOMAIN, now
         fields += ["verification_level", "verified_at"]
@@ -210,6 +212,16 @@ def _flag_lookalikes(verified: Organization) -> None:
             other.save(update_fields=["lookalike_of"])
 
 
+def domain_downgrade_on(organization: Organization):
+    """When a failing domain-level organization drops to unverified if the proof stays missing."""
+    if (
+        organization.domain_failing_since is None
+        or organization.verification_level != VerificationLevel.DOMAIN
+    ):
+        return None
+    return organization.domain_failing_since + settings.DOMAIN_RECHECK_GRACE
+
+
 def domains_due_for_recheck(*, now=None) -> list[int]:
     now = now or timezone.now()
     due = Q(domain_checked_at__isnull=True) | Q(
@@ -223,7 +235,8 @@ def domains_due_for_recheck(*, now=None) -> list[int]:
 
 
 def domain_recheck(*, organization_id: int, now=None) -> str:
-    """Re-run the proof of a domain-level organization; one that no longer proves it is unverified.
+    """Re-run the proof of a domain-level organization. A failure starts (or continues) the grace
+    period; only when the proof has been missing for settings.DOMAIN_RECHECK_GRACE is it unverified.
 
     The row is claimed with a conditional update, so two workers never check it at once.
     """
@@ -239,36 +252,100 @@ def domain_recheck(*, organization_id: int, now=None) -> str:
     organization = Organization.objects.get(pk=organization_id)
     method, reasons = _proof_found(organization.verified_domain, organization.domain_proof_token)
     if method is not None:
+        if organization.domain_failing_since is not None:
+            _domain_recovered(organization=organization, method=method)
         return f"proved by {method}"
-    _domain_lost(organization=organization, reasons=reasons)
-    return "downgraded"
+    return _domain_check_failed(organization=organization, reasons=reasons, now=now)
 
 
 @transaction.atomic
-def _domain_lost(*, organization: Organization, reasons: list[str]) -> None:
+def _domain_recovered(*, organization: Organization, method: str) -> None:
+    Organization.objects.filter(pk=organization.pk).update(domain_failing_since=None)
+    audit_record(
+        action="organization.domain_recheck_recovered",
+        organization=organization,
+        target=organization,
+        details={"domain": organization.verified_domain, "method": method},
+    )
+
+
+@transaction.atomic
+def _domain_check_failed(*, organization: Organization, reasons: list[str], now) -> str:
+    """The first failure warns the admins; one at the end of the grace period downgrades."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.verification_level != VerificationLevel.DOMAIN:
-        return
+        return "not due"
+    grace = settings.DOMAIN_RECHECK_GRACE
+    since = organization.domain_failing_since or now
+    if now - since >= grace:
+        _domain_lost(organization=organization, reasons=reasons)
+        return "downgraded"
+    if organization.domain_failing_since is None:
+        # An update, not a save: nothing public changes yet, so the cached public status stays.
+        Organization.objects.filter(pk=organization.pk).update(domain_failing_since=now)
+        organization.domain_failing_since = now
+        downgrade_on = domain_downgrade_on(organization)
+        audit_record(
+            action="organization.domain_recheck_failed",
+            organization=organization,
+            target=organization,
+            details={
+                "domain": organization.verified_domain,
+                "reasons": reasons,
+                "downgrade_on": downgrade_on.isoformat(),
+            },
+        )
+        _email_admins(organization, *_failure_warning(organization, reasons, downgrade_on))
+    return "failing"
+
+
+def _settings_url() -> str:
+    return settings.SITE_URL + reverse("portal:organization-settings")
+
+
+def _failure_warning(organization: Organization, reasons: list[str], downgrade_on) -> tuple[str, str]:
+    domain, when = organization.verified_domain, downgrade_on.strftime("%d %B %Y, %H:%M UTC")
+    subject = f"{organization.name}: CertVerify could not find the proof for {domain}"
+    body = (
+        f"CertVerify's periodic check could not find the proof that {organization.name} controls {domain}:\n\n"
+        + "\n".join(f"- {r}" for r in reasons)
+        + f"\n\nThis can be a passing DNS or web server problem, so nothing has changed yet. If the proof "
+        f'is still missing, {organization.name} will be downgraded to "Identity not verified" on {when}, '
+        f"and its certificates will show that. Check that the TXT record or the file is still published, "
+        f"or check again in the portal: {_settings_url()}\n"
+    )
+    return subject, body
+
+
+def _email_admins(organization: Organization, subject: str, body: str) -> None:
+    admins = Membership.objects.filter(
+        organization=organization, role__in=[Role.OWNER, Role.ADMIN], user__is_active=True
+    ).values_list("user__email", flat=True)
+    recipients = sorted(set(admins))
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+
+
+def _domain_lost(*, organization: Organization, reasons: list[str]) -> None:
+    """Called under the row lock by _domain_check_failed."""
     domain = organization.verified_domain
     organization.verification_level = VerificationLevel.UNVERIFIED
     organization.verified_at, organization.verified_domain = None, ""
-    organization.save(update_fields=["verification_level", "verified_at", "verified_domain"])
+    organization.domain_failing_since = None
+    organization.save(
+        update_fields=["verification_level", "verified_at", "verified_domain", "domain_failing_since"]
+    )
     audit_record(
         action="organization.domain_lost",
         organization=organization,
         target=organization,
         details={"domain": domain, "reasons": reasons},
     )
-    admins = Membership.objects.filter(
-        organization=organization, role__in=[Role.OWNER, Role.ADMIN], user__is_active=True
-    ).values_list("user__email", flat=True)
-    recipients = sorted(set(admins))
     subject = f"{organization.name} is no longer a verified domain on CertVerify"
     body = (
         f"CertVerify could no longer find the proof that {organization.name} controls {domain}:\n\n"
         + "\n".join(f"- {r}" for r in reasons)
         + f'\n\nIts certificates now show "Identity not verified". Publish the proof again and check it '
-        f"in the portal: {settings.SITE_URL}/portal/{organization.slug}/settings/\n"
+        f"in the portal: {_settings_url()}\n"
     )
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    _email_admins(organization, subject, body)

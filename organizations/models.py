@@ -36,6 +36,9 @@ class Organization(models.Model):
     domain_proof_domain = models.CharField(max_length=255, blank=True, help_text="The domain being proved.")
     domain_proof_token = models.CharField(max_length=64, blank=True)
     domain_checked_at = models.DateTimeField(null=True, blank=True)
+    # The first of the consecutive periodic re-checks that could not find the proof; the level
+    # drops only once they have failed for settings.DOMAIN_RECHECK_GRACE (identity.domain_recheck).
+    domain_failing_since = models.DateTimeField(null=True, blank=True)
     # A verified organization whose name this one's resembles: it may not verify itself, only staff may.
     lookalike_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

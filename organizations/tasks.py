@@ -11,4 +11,5 @@ from .identity import domain_recheck, domains_due_for_recheck
 def recheck_domains() -> str:
     """Beat: re-run the domain proof of every domain-level organization that is due."""
     outcomes = [domain_recheck(organization_id=pk) for pk in domains_due_for_recheck()]
-    return f"{len(outcomes)} checked, {outcomes.count('downgraded')} downgraded"
+    failing, downgraded = outcomes.count("failing"), outcomes.count("downgraded")
+    return f"{len(outcomes)} checked, {downgraded} downgraded, {failing} in their grace period"

@@ -80,7 +80,19 @@ def getting_started(request, stats: list[dict]) -> list[dict]:
     """Getting-started items; the dashboard shows them, crossed out when done, until all are done."""
     portal, organization = request.portal, request.portal.organization
     values = {s["label"]: s["value"] for s in stats}
-    items = [
+    items = []
+    if portal.can_admin:  # the domain proof form is for admins (settings page, "Verified identity")
+        items.append(
+            {
+                "key": "prove-domain",
+                "text": "Prove your organization’s web domain",
+                "help": "Publish a token in DNS or on your website; until then your certificates say "
+                "“Identity not verified” and can be at best inconclusive.",
+                "done": organization.is_verified,
+                "url": reverse("portal:organization-settings") + "#identity-title",
+            }
+        )
+    rows = [
         ("Turn on two-factor authentication for your account", request.user.totp_enabled, "portal:security"),
         (
             "Add your organization’s country and website",
@@ -89,7 +101,7 @@ def getting_started(request, stats: list[dict]) -> list[dict]:
         ),
     ]
     if portal.can_admin:
-        items += [
+        rows += [
             (
                 "Invite a colleague",
                 values["Members"] > 1 or values["Pending invitations"] > 0,
@@ -97,7 +109,7 @@ def getting_started(request, stats: list[dict]) -> list[dict]:
             ),
             ("Create an API key for your student system", values["Active API keys"] > 0, "portal:api-keys"),
         ]
-    return [{"text": text, "done": done, "url": reverse(url_name)} for text, done, url_name in items]
+    return items + [{"text": text, "done": done, "url": reverse(url_name)} for text, done, url_name in rows]
 
 
 def organization_dashboard(request) -> DashboardSection:
@@ -132,23 +144,47 @@ def dashboard_view(request):
     return render(request, "portal/dashboard.html", context)
 
 
+# The first steps of a new organization, in order; each app's dashboard section gives its item (with
+# this key) and whether it is done, from the organization's real state.
+ONBOARDING_STEPS = ("prove-domain", "pick-design", "first-certificate")
+
+
+@portal_view()
+@require_GET
+def getting_started_view(request):
+    """The steps after sign-up (prove the domain, pick a design, issue a first certificate), then
+    the dashboard's other getting-started items."""
+    items = [item for section in dashboard_sections(request) for item in section.checklist]
+    by_key = {item.get("key"): item for item in items}
+    steps = [by_key[key] for key in ONBOARDING_STEPS if key in by_key]
+    more = [item for item in items if item.get("key") not in ONBOARDING_STEPS]
+    context = {
+        "organization": request.portal.organization,
+        "steps": steps,
+        "more": more,
+        "all_done": bool(steps) and all(item["done"] for item in steps),
+    }
+    return render(request, "portal/organizations/getting_started.html", context)
+
+
 # --- Organizations: create, switch, settings ----------------------------------------------------------
 
 
 @portal_view(organization_required=False)
 @require_http_methods(["GET", "POST"])
 def organization_create_view(request):
-    form = forms.OrganizationForm(request.POST or None)
+    form = forms.OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(actor=request.portal.actor, **form.cleaned_data)
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            apply_domain_error(form, exc)  # e.g. a slug confusable with a verified organization's
         else:
             set_current_organization(request, organization)
             messages.success(request, f"{organization.name} is ready. You are its owner.")
-            return redirect("portal:dashboard")
-    return render(request, "portal/organizations/create.html", {"form": form})
+            return redirect("portal:getting-started")
+    status = 400 if form.errors else 200
+    return render(request, "portal/organizations/create.html", {"form": form}, status=status)
 
 
 @portal_view(organization_required=False)
@@ -192,6 +228,7 @@ def organization_settings_view(request):
         "organization": organization,
         "deactivate_form": forms.DeactivateOrganizationForm(organization=organization),
         "identity": identity.organization_identity(organization),
+        "downgrade_on": identity.domain_downgrade_on(organization),
         "domain_proof": identity.domain_proof_instructions(organization) if portal.can_admin else None,
     }
     return render(request, "portal/organizations/settings.html", context)

@@ -100,12 +100,34 @@ def comparison(verification: VerificationRequest) -> list | dict | None:
     return (registry.details or {}).get("fields") if registry else None
 
 
+def unique_reasons(verification: VerificationRequest) -> list[str]:
+    """The verdict's reasons, each said once (several layers can reach the same conclusion)."""
+    return list(dict.fromkeys(verification.reasons or []))
+
+
 def document_answer(verification: VerificationRequest) -> dict | None:
     """The first answer: is the document what the issuer issued? None until there is a result.
     `not_checked` when no document was given; the score only where it means something."""
     if not verification.verdict:
         return None
-    return {"verdict": verification.verdict, "score": verification.score, "reasons": verification.reasons}
+    return {
+        "verdict": verification.verdict,
+        "score": verification.score,
+        "reasons": unique_reasons(verification),
+    }
+
+
+def layers_for_people(verification: VerificationRequest, token: str = "") -> list[dict]:
+    """The layers as the pages show them: a finding already given as a reason for the verdict is
+    marked `repeated`, so a page can say each finding once."""
+    said = set(unique_reasons(verification))
+    layers = []
+    for layer in ordered_layers(verification):
+        entry = layer_entry(layer, token)
+        entry["findings"] = [{**f, "repeated": f.get("message") in said} for f in layer.findings or []]
+        entry["repeats_reason"] = any(f["repeated"] for f in entry["findings"])
+        layers.append(entry)
+    return layers
 
 
 def credential_answer(verification: VerificationRequest) -> dict | None:
@@ -126,6 +148,7 @@ def verification_explanation(verification: VerificationRequest, *, token: str = 
     """The verification as the pages show it: the API's fields, with Python values (not JSON)."""
     return {
         **{name: getattr(verification, name) for name in VERIFICATION_FIELDS},
+        "reasons": unique_reasons(verification),
         "status_url": status_url(verification, token),
         "document": document_answer(verification),
         "credential": credential_answer(verification),
@@ -133,7 +156,7 @@ def verification_explanation(verification: VerificationRequest, *, token: str = 
         "issuer": issuer(verification),
         "document_fields": document_fields(verification),
         "comparison": comparison(verification),
-        "layers": [layer_entry(layer, token) for layer in ordered_layers(verification)],
+        "layers": layers_for_people(verification, token),
         "layers_ran": layers_ran(verification),
         "layers_skipped": layers_skipped(verification),
         "layers_errored": layers_errored(verification),

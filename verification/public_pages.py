@@ -18,6 +18,7 @@ STATUS_SENTENCES = {
     "revoked": "This certificate has been revoked.",
     "suspended": "This certificate is suspended by its issuer.",
 }
+SUPERSEDED_SENTENCE = "The issuer replaced this certificate with a corrected one; this one no longer stands, the replacement does."
 
 
 def linkedin_add_url(record: dict) -> str:
@@ -45,12 +46,17 @@ def certificate_page(request, credential_id: str):
             request, "public/certificate_not_found.html", {"credential_id": credential_id}, status=404
         )
     record = public_record(certificate)
+    superseded_by = getattr(certificate, "superseded_by", None)
+    # A reissue revokes the old certificate; to a reader it was replaced, not withdrawn.
+    superseded = superseded_by is not None and record["status"] == "revoked"
     context = {
         "certificate": certificate,
         "record": record,
-        "sentence": STATUS_SENTENCES[record["status"]],
+        "status_word": "Superseded" if superseded else record["status"].capitalize(),
+        "sentence": SUPERSEDED_SENTENCE if superseded else STATUS_SENTENCES[record["status"]],
+        "superseded": superseded,
         "linkedin_url": linkedin_add_url(record),
-        "superseded_by": getattr(certificate, "superseded_by", None),
+        "superseded_by": superseded_by,
     }
     return render(request, "public/certificate.html", context)
 
@@ -64,7 +70,16 @@ def certificate_image(request, credential_id: str):
     return response
 
 
-# --- the public upload page and its result page ---------------------------------------------------
+# --- the landing page, the public upload page and its result page -----------------------------------
+
+
+@require_GET
+def landing_page(request):
+    """What CertVerify does for issuers and verifiers, with the verify box (posting to verify_form)."""
+    from .forms import VerifyForm
+
+    return render(request, "public/landing.html", {"form": VerifyForm()})
+
 
 SESSION_TOKENS = "verification_tokens"
 
@@ -103,18 +118,72 @@ def verify_form(request):
     return response
 
 
-def verify_result(request, pk):
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+FIELD_LABELS = {
+    "recipient_name": "Name",
+    "credential_id": "Credential id",
+    "issue_date": "Issue date",
+    "expiry_date": "Expiry date",
+}
+
+
+def _session_verification(request, pk):
+    """The verification this browser ran (its token is in the session), or whatever the signed-in
+    person may see; 404 otherwise."""
     from organizations.access import Actor
 
-    from .explanation import verification_explanation
     from .selectors import access_token_matches, verification_get
 
     token = request.session.get(SESSION_TOKENS, {}).get(str(pk), "")
     verification = verification_get(Actor.from_request(request), pk, token=token)
-    token = token if access_token_matches(verification, token) else ""
-    data = verification_explanation(verification, token=token)
-    return render(
-        request,
-        "public/verify_result.html",
-        {"v": data, "token": token, "done": verification.status in ("completed", "failed")},
+    return verification, (token if access_token_matches(verification, token) else "")
+
+
+def _shows_upload(verification) -> bool:
+    return (
+        bool(verification.upload)
+        and not verification.upload_deleted_at
+        and verification.upload_content_type in IMAGE_TYPES
     )
+
+
+def verify_result(request, pk):
+    from .explanation import verification_explanation
+
+    verification, token = _session_verification(request, pk)
+    data = verification_explanation(verification, token=token)
+    comparison = data["comparison"] if isinstance(data["comparison"], list) else []
+    certificate = verification.certificate
+    context = {
+        "v": data,
+        "token": token,
+        "done": verification.status in ("completed", "failed"),
+        "comparison": [
+            {**row, "label": FIELD_LABELS.get(row["field"], row["field"].replace("_", " ").capitalize())}
+            for row in comparison
+        ],
+        "upload_url": f"/verify/results/{pk}/upload" if _shows_upload(verification) else "",
+        # The issuer's original, beside the upload: only for a document matched to a public certificate.
+        "original_url": f"/verify/{certificate.credential_id}/image.png"
+        if certificate is not None and data["checked"] != "id"
+        else "",
+    }
+    return render(request, "public/verify_result.html", context)
+
+
+@require_GET
+def verify_result_upload(request, pk):
+    """The uploaded image, shown back to the browser that uploaded it (beside the original)."""
+    from django.core.files.storage import default_storage
+
+    verification, _ = _session_verification(request, pk)
+    if not _shows_upload(verification) or not default_storage.exists(verification.upload.name):
+        raise Http404(
+            "The uploaded file is not available (deleted after the retention period, or not an image)."
+        )
+    response = FileResponse(
+        default_storage.open(verification.upload.name, "rb"), content_type=verification.upload_content_type
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

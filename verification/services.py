@@ -358,7 +358,7 @@ def verification_finish(verification_id, results: list[dict]) -> VerificationReq
     outcome = scoring.score(ordered, issuer=verification.organization)
     verification.score = outcome.shown_score
     verification.verdict = outcome.verdict
-    verification.reasons = outcome.reasons
+    verification.reasons = list(dict.fromkeys(outcome.reasons))  # each said once
     _store_credential_answer(verification)
     verification.status = VerificationRequest.Status.COMPLETED
     verification.completed_at = timezone.now()

@@ -10,7 +10,8 @@ nonce guarantees only one of them can be.
 
 Backends, chosen by settings only:
 - `CHAIN_RPC_URL` empty: an in-process eth-tester chain (auto-mining, fresh per process, our key
-  funded from the tester's prefunded account). Anchors on it vanish when the process exits.
+  funded from the tester's prefunded account, the same genesis in every process). Anchors on it
+  vanish when the process exits; with `CHAIN_EMBEDDED_REPLAY` the next process re-sends them.
 - `CHAIN_RPC_URL` set: any EVM JSON-RPC endpoint, signing locally with `CHAIN_PRIVATE_KEY`
   (without a key the client can read but not sign).
 - `CHAIN_RPC_URL_SECONDARY` set: `get_transaction_data` and `confirmations` ask both endpoints
@@ -39,6 +40,7 @@ import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
+from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
@@ -53,6 +55,9 @@ DEFAULT_PRIORITY_FEE = 10**9  # 1 gwei, when the node cannot suggest one
 GAS_MARGIN = 1.1
 TESTER_FUNDING_WEI = 100 * 10**18
 ALREADY_KNOWN_MARKERS = ("already known", "already imported", "known transaction")
+# A fixed genesis time gives the embedded chain the same genesis hash in every process, so the
+# signed transactions one process stored can be re-sent in another (certificates/anchoring/embedded.py).
+EMBEDDED_GENESIS_TIMESTAMP = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
 class ChainError(Exception):
@@ -168,7 +173,8 @@ class ChainClient:
     @classmethod
     def embedded(cls, private_key: str | None = None) -> ChainClient:
         """A fresh in-process chain; our account (given key or a new one) is funded on it."""
-        w3 = Web3(EthereumTesterProvider())
+        genesis = PyEVMBackend.generate_genesis_params(overrides={"timestamp": EMBEDDED_GENESIS_TIMESTAMP})
+        w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend(genesis_parameters=genesis))))
         client = cls(w3, private_key or Account.create().key, label="embedded eth-tester chain")
         with client._rpc("funding the anchoring account on the embedded chain"):
             funder = w3.eth.accounts[0]
@@ -480,7 +486,12 @@ def _client_from_settings() -> ChainClient:
             raise ChainError(
                 "CHAIN_RPC_URL_SECONDARY is set but CHAIN_RPC_URL is not (nothing to cross-check)"
             )
-        return ChainClient.embedded(settings.CHAIN_PRIVATE_KEY or None)
+        client = ChainClient.embedded(settings.CHAIN_PRIVATE_KEY or None)
+        if settings.CHAIN_EMBEDDED_REPLAY:
+            from certificates.anchoring.embedded import replay_stored_anchors
+
+            replay_stored_anchors(client)
+        return client
     return ChainClient.from_rpc(
         settings.CHAIN_RPC_URL,
         settings.CHAIN_PRIVATE_KEY or None,

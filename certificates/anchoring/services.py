@@ -117,6 +117,7 @@ def _sign(anchor: Anchor, client: ChainClient) -> Anchor:
             "status": Status.SIGNED,
             "chain_id": client.chain_id,
             "genesis_hash": client.genesis_hash,
+            "sender": client.address,
             "nonce": signed.nonce,
             "raw_tx": signed.raw_tx_hex,
             "tx_hash": signed.tx_hash,
@@ -140,6 +141,7 @@ def _next_nonce(client: ChainClient) -> int:
     in_flight = Anchor.objects.filter(
         chain_id=client.chain_id,
         genesis_hash=client.genesis_hash,
+        sender__in=[client.address, ""],  # another account's nonces say nothing about ours
         status__in=[Status.SIGNED, Status.SUBMITTED],
     ).aggregate(highest=Max("nonce"))["highest"]
     return max(client.next_nonce(), -1 if in_flight is None else in_flight + 1)
@@ -386,20 +388,20 @@ def anchor_run(*, max_batches: int = 5) -> dict:
     and send new batches while full ones keep coming."""
     summary = {"submitted": [], "created": [], "errors": 0}
     for anchor_id in Anchor.objects.filter(status=Status.PENDING).order_by("id").values_list("id", flat=True):
-        summary["errors"] += not _submit_quietly(anchor_id, summary["submitted"])
+        summary["errors"] += not submit_quietly(anchor_id, summary["submitted"])
     for _ in range(max_batches):
         anchor = anchor_pending()
         if anchor is None:
             break
         summary["created"].append(anchor.pk)
-        summary["errors"] += not _submit_quietly(anchor.pk, summary["submitted"])
+        summary["errors"] += not submit_quietly(anchor.pk, summary["submitted"])
         if anchor.leaf_count < MAX_LEAVES:
             break
     cache.delete(ENQUEUE_LOCK_KEY)
     return summary
 
 
-def _submit_quietly(anchor_id: int, submitted: list[int]) -> bool:
+def submit_quietly(anchor_id: int, submitted: list[int]) -> bool:
     try:
         if anchor_submit(anchor_id).status in (Status.SUBMITTED, Status.CONFIRMED):
             submitted.append(anchor_id)

@@ -13,7 +13,7 @@ from celery import shared_task
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
+__all__ = ["anchor_blockcerts", "anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
 
 
 @shared_task(
@@ -21,8 +21,16 @@ __all__ = ["anchor_pending_certificates", "confirm_anchors", "retry_anchor"]
 )
 def anchor_pending_certificates() -> dict:
     """Send anchors left pending, then batch and send the unanchored certificates."""
+    from django.conf import settings
+
     from certificates.anchoring.services import anchor_run
 
+    if settings.ANCHOR_INLINE:  # bin/demo: no worker or beat, so do their part now
+        from certificates.anchoring.embedded import anchor_now_on_embedded_chain
+
+        done = anchor_now_on_embedded_chain()
+        if done is not None:
+            return done
     return anchor_run()
 
 
@@ -48,3 +56,11 @@ def retry_anchor(anchor_id: int) -> str:
     except ChainError as exc:  # stays pending/signed; the scheduled runs pick it up
         logger.warning("anchor %s could not be sent: %s", anchor_id, exc)
         return "chain_error"
+
+
+@shared_task(name="certificates.anchor_blockcerts", acks_late=True, soft_time_limit=240, time_limit=300)
+def anchor_blockcerts() -> dict:
+    """Build and send Blockcerts batches for certificates that have no Blockcerts proof yet."""
+    from certificates.anchoring.blockcerts_batching import blockcerts_run
+
+    return blockcerts_run()

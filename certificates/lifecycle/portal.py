@@ -75,11 +75,19 @@ def usable_templates(request):
 # --- Dashboard ------------------------------------------------------------------------------------------
 
 
+def _design_picked(request, *, issued_with_design: int) -> bool:
+    """The organization issued a certificate with a design (shared or own), or made one of its own."""
+    organization = request.portal.organization
+    return issued_with_design > 0 or usable_templates(request).filter(organization=organization).exists()
+
+
 def certificates_dashboard(request) -> DashboardSection:
     portal = request.portal
     since = timezone.now() - timedelta(days=30)
     counts = _certificates(request).aggregate(
-        total=Count("id"), recent=Count("id", filter=Q(created_at__gte=since))
+        total=Count("id"),
+        recent=Count("id", filter=Q(created_at__gte=since)),
+        designed=Count("id", filter=Q(template__isnull=False)),
     )
     tile = {
         "label": "Certificates issued",
@@ -88,10 +96,22 @@ def certificates_dashboard(request) -> DashboardSection:
         "hint": f"{counts['recent']} in the last 30 days",
     }
     checklist = []
+    if portal.can_admin:  # the templates page is for admins
+        checklist.append(
+            {
+                "key": "pick-design",
+                "text": "Pick a design for your certificates",
+                "help": "Upload your background and place the fields, or issue with a shared design.",
+                "done": _design_picked(request, issued_with_design=counts["designed"]),
+                "url": reverse("portal:templates"),
+            }
+        )
     if portal.can_issue:
         checklist.append(
             {
+                "key": "first-certificate",
                 "text": "Issue your first certificate",
+                "help": "Fill in the form for one person; bulk issue from a spreadsheet comes later.",
                 "done": counts["total"] > 0,
                 "url": reverse("portal:certificate-issue"),
             }

@@ -147,6 +147,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(minutes=10),
     },
     "confirm-anchors": {"task": "certificates.confirm_anchors", "schedule": timedelta(minutes=1)},
+    "anchor-blockcerts": {"task": "certificates.anchor_blockcerts", "schedule": timedelta(minutes=10)},
     "reap-stale-verifications": {
         "task": "verification.tasks.reap_stale_verifications",
         "schedule": timedelta(minutes=5),
@@ -338,6 +339,11 @@ CHAIN_RPC_URL = env.str("CHAIN_RPC_URL", default="")
 CHAIN_RPC_URL_SECONDARY = env.str("CHAIN_RPC_URL_SECONDARY", default="")
 CHAIN_PRIVATE_KEY = env.str("CHAIN_PRIVATE_KEY", default="")
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
+# The embedded chain (no CHAIN_RPC_URL) re-sends the anchors earlier processes stored (e.g. seed_demo's).
+CHAIN_EMBEDDED_REPLAY = env.bool("CHAIN_EMBEDDED_REPLAY", default=True)
+# On the embedded chain only (bin/demo sets it): the anchoring task also builds the Blockcerts batch,
+# mines and confirms at once, since eager tasks have no worker or beat to follow an anchor.
+ANCHOR_INLINE = env.bool("ANCHOR_INLINE", default=False)
 ANCHOR_BATCH_SIZE = env.int("ANCHOR_BATCH_SIZE", default=500)
 ANCHOR_STUCK_AFTER_SECONDS = env.int("ANCHOR_STUCK_AFTER_SECONDS", default=600)
 # Domain proof (organizations/identity.py): a TXT record through DNS, or a file fetched through the
@@ -347,6 +353,10 @@ DOMAIN_PROOF_ALLOW_LOOPBACK = env.bool("DOMAIN_PROOF_ALLOW_LOOPBACK", default=Fa
 DOMAIN_PROOF_NAMESERVER = env.str("DOMAIN_PROOF_NAMESERVER", default="")  # host:port; empty: the system's
 DOMAIN_PROOF_TIMEOUT = env.float("DOMAIN_PROOF_TIMEOUT", default=5.0)  # seconds, DNS and HTTP each
 DOMAIN_PROOF_RECHECK_INTERVAL = timedelta(hours=env.float("DOMAIN_PROOF_RECHECK_HOURS", default=24.0))
+# A re-check that cannot find the proof (a DNS or web server hiccup) does not downgrade at once: the
+# admins are e-mailed, and the level drops only when every re-check has failed for this long (with
+# the defaults: failures at 0, 24, 48 and 72 hours, so the fourth in a row). 0: at the first failure.
+DOMAIN_RECHECK_GRACE = timedelta(hours=env.float("DOMAIN_RECHECK_GRACE_HOURS", default=72.0))
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 # Checking others' credentials (credentials/did_web.py): did:web documents and status lists are
 # fetched through the same SSRF guard; the two switches allow http:// and loopback (tests, local).

@@ -22,6 +22,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
     for k in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
 }
 CHAIN_CONFIRMATIONS = 1
+CHAIN_EMBEDDED_REPLAY = False  # each test's embedded chain starts empty; test_demo_anchoring turns it on
 # Tests run eagerly; tests marked `worker` switch to the real broker and a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 

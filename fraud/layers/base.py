@@ -31,6 +31,8 @@ class Finding:
     `decisive` marks evidence strong enough to make the verdict `fraudulent` on its own
     (a revoked certificate, a registry mismatch, a bad QR signature); scoring.py applies it.
     `region` is (x, y, width, height) in the pixels of `LayerContext.image`.
+    `detail` holds the technical measure behind the message (distances, thresholds, qualities):
+    pages show it behind a "details" disclosure, so the message itself stays in plain words.
     """
 
     code: str
@@ -39,6 +41,7 @@ class Finding:
     field: str | None = None
     region: tuple[int, int, int, int] | None = None
     decisive: bool = False
+    detail: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Finding:
             "field": self.field,
             "region": list(self.region) if self.region else None,
             "decisive": self.decisive,
+            "detail": self.detail,
         }
 
 
@@ -81,6 +85,9 @@ class Upload:
     data: bytes
     content_type: str  # image/jpeg | image/png | image/webp | application/pdf
     filename: str = ""
+    # What another step of the same verification in this process already derived from these bytes
+    # (the reading image and the rectified page): stage 1 finds the page, the registry compares it.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_pdf(self) -> bool:
@@ -113,6 +120,12 @@ class Upload:
         A JPEG is decoded at a reduced scale (the DCT's own 1/2, 1/4, 1/8 scaling), which for a 12 MP
         photo is ~4x less memory and decoding time than the full page that ELA needs.
         """
+        if "reading_image" in self.memo:
+            return self.memo["reading_image"]
+        self.memo["reading_image"] = image = self._decode_reading_image()
+        return image
+
+    def _decode_reading_image(self) -> Image.Image:
         if "image" in self.__dict__ or not self.is_jpeg:
             image = self.image
             if image.width <= 2 * READING_SIDE:
@@ -129,7 +142,9 @@ class Upload:
         fields (and, when the frame does not decode, the QR code) from it; the registry compares it."""
         from fraud.page_capture import rectified_page
 
-        return rectified_page(self.reading_image)
+        if "page" not in self.memo:
+            self.memo["page"] = rectified_page(self.reading_image)
+        return self.memo["page"]
 
 
 def _rgb(img: Image.Image) -> Image.Image:

@@ -79,7 +79,8 @@ class ErrorLevelLayer(Layer):
 
         d = analysis.details
         if not analysis.regions:
-            return self.result("passed", self.max_points, [Finding("ela_consistent", _consistent_message(d))])
+            message, detail = _consistent_message(d)
+            return self.result("passed", self.max_points, [Finding("ela_consistent", message, detail=detail)])
         strong = any(r.cells >= 2 * MIN_REGION_CELLS and r.strength >= 2.5 for r in analysis.regions)
         findings = [_splice_finding(r, d, "critical" if strong else "warning") for r in analysis.regions]
         return self.result("failed" if strong else "warning", 2 if strong else 10, findings)
@@ -108,16 +109,15 @@ class ErrorLevelLayer(Layer):
         return self.result("warning", 12, findings)
 
 
-def _consistent_message(d: dict) -> str:
+def _consistent_message(d: dict) -> tuple[str, str]:
     if d.get("previous_quality"):
         return (
-            f"All parts of the page show the same compression history (saved earlier at about "
-            f"JPEG quality {d['previous_quality']}, last at about {d['last_quality']}); no area was "
-            "pasted in afterwards."
+            "All parts of the page show the same saving history; no area was pasted in afterwards.",
+            f"Saved earlier at about JPEG quality {d['previous_quality']}, last at about {d['last_quality']}.",
         )
     return (
-        "The page was saved once as a JPEG (about quality "
-        f"{d.get('last_quality')}); no area shows a different compression history."
+        "The page was saved once; no area shows a different saving history.",
+        f"One JPEG save at about quality {d.get('last_quality')}.",
     )
 
 
@@ -129,11 +129,14 @@ def _splice_finding(region: Region, d: dict, severity: str) -> Finding:
         )
     else:
         text = (
-            "This area lacks the traces of an earlier JPEG save (at about quality "
-            f"{d.get('previous_quality')}) that the rest of the page carries: it was most likely "
-            "changed or pasted in after the page was first saved."
+            "This area lacks the traces of an earlier save that the rest of the page carries: it was "
+            "most likely changed or pasted in after the page was first saved."
         )
-    return Finding("ela_spliced_region", text, severity, region=region.box)
+    detail = (
+        f"JPEG compression history: earlier quality about {d.get('previous_quality')}, last about "
+        f"{d.get('last_quality')}; region strength {region.strength:.1f} over {region.cells} cells."
+    )
+    return Finding("ela_spliced_region", text, severity, region=region.box, detail=detail)
 
 
 def input_kind(data: bytes, content_type: str) -> str:

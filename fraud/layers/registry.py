@@ -236,10 +236,12 @@ class RegistryLayer(Layer):
             return _Part(None, [_not_registered(comparison)]), comparison
         if comparison.matches_original:
             message = (
-                "The document matches the issuer's original rendering: nothing was changed, added or "
-                f"removed (perceptual hash distance {comparison.phash_distance})."
+                "The document matches the issuer's original rendering: nothing was changed, added or removed."
             )
-            return _Part(1.0, [Finding("matches_original", message)]), comparison
+            detail = (
+                f"Perceptual hash distance {comparison.phash_distance}; {_registration_words(comparison)}."
+            )
+            return _Part(1.0, [Finding("matches_original", message, detail=detail)]), comparison
         # A per-template layout would come with the record (see the module docstring).
         layout = self.field_layout or getattr(record, "field_layout", None) or {}
         return _Part(0.0, self._region_findings(comparison, layout)), comparison
@@ -247,10 +249,13 @@ class RegistryLayer(Layer):
     def _region_findings(self, comparison: ImageComparison, layout: FieldLayout) -> list[Finding]:
         if comparison.changed_fraction > WIDESPREAD_CHANGE:
             message = (
-                f"Large parts of the document ({comparison.changed_fraction:.0%}) differ from the issuer's "
-                "original rendering: it is either not the issuer's rendering or a heavily edited copy."
+                "Large parts of the document differ from the issuer's original rendering: it is either "
+                "not the issuer's rendering or a heavily edited copy."
             )
-            return [Finding("widespread_changes", message, "critical")]
+            detail = (
+                f"{comparison.changed_fraction:.0%} of the page differs; {_registration_words(comparison)}."
+            )
+            return [Finding("widespread_changes", message, "critical", detail=detail)]
         findings = []
         for region in comparison.changed_regions[:MAX_REGION_FINDINGS]:
             field_name = _field_at(region.original_box, comparison.original_size, layout)
@@ -260,9 +265,17 @@ class RegistryLayer(Layer):
                 f"The area at the {where} of the document{what} differs from the issuer's original "
                 "rendering: something was changed, added or removed there (marked in red on the heat map)."
             )
+            x, y, w, h = region.box
+            detail = f"Changed area {w}×{h} px at ({x}, {y}); {_registration_words(comparison)}."
             findings.append(
                 Finding(
-                    "changed_region", message, "critical", field=field_name, region=region.box, decisive=True
+                    "changed_region",
+                    message,
+                    "critical",
+                    field=field_name,
+                    region=region.box,
+                    decisive=True,
+                    detail=detail,
                 )
             )
         extra = len(comparison.changed_regions) - MAX_REGION_FINDINGS
@@ -272,22 +285,27 @@ class RegistryLayer(Layer):
         return findings
 
 
-def _not_registered(comparison: ImageComparison) -> Finding:
+def _registration_words(comparison: ImageComparison) -> str:
     from fraud.imagediff import MAX_RESIDUAL_PX
 
-    residual = "not measurable" if comparison.residual_px is None else f"{comparison.residual_px:.1f} px"
+    if comparison.residual_px is None:
+        return "registration residual not measurable"
+    return f"registration residual {comparison.residual_px:.1f} px (limit {MAX_RESIDUAL_PX} px)"
+
+
+def _not_registered(comparison: ImageComparison) -> Finding:
     found = (
-        f"; the {len(comparison.changed_regions)} area(s) that differ are marked on the heat map but are "
-        "not evidence of an edit"
+        " The areas that differ are marked on the heat map, but they are not evidence of an edit."
         if comparison.changed_regions
         else ""
     )
     message = (
-        "The photo could not be aligned with the issuer's original rendering well enough to compare it "
-        f"pixel by pixel (residual misalignment {residual}; an edit can only be told from misalignment "
-        f"up to {MAX_RESIDUAL_PX} px){found}. The field-by-field comparison decides instead."
+        "The photo could not be lined up with the issuer's original closely enough to tell an edit from "
+        f"the photo's own distortion, so the picture was not compared pixel by pixel.{found} The "
+        "field-by-field comparison decides instead."
     )
-    return Finding("image_not_registered", message, "warning")
+    detail = f"{_registration_words(comparison)}; {len(comparison.changed_regions)} differing area(s)."
+    return Finding("image_not_registered", message, "warning", detail=detail)
 
 
 def _misread(match: FieldMatch) -> FieldMatch:

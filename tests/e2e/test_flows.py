@@ -211,6 +211,18 @@ def test_issue_bulk_verify_forgery_and_revoke(page, new_page, live_server, scree
         "() => [...document.querySelectorAll('img.heatmap')].every(i => i.naturalWidth > 0)"
     )
     screenshot(public, "public-verify-result")
+    # The upload beside the issuer's original, and the field that differs, as a person sees them.
+    public.wait_for_function(
+        "() => ['upload-image', 'original-image'].every(id => document.getElementById(id)?.naturalWidth > 0)"
+    )
+    expect(public.locator(".comparison")).to_contain_text("Mallory")
+    expect(public.locator("details.technical").first).not_to_have_attribute("open", "")
+    public.set_viewport_size({"width": 390, "height": 844})
+    assert public.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+        "no sideways scrolling"
+    )
+    screenshot(public, "public-verify-result-phone")
+    public.set_viewport_size({"width": 1280, "height": 900})
     verification = VerificationRequest.objects.get(certificate=certificate, verdict="fraudulent")
 
     # --- The issuer sees the alert, the explanation and the heat-maps in the portal -----------------------

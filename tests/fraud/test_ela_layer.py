@@ -105,7 +105,8 @@ def test_details_say_what_was_measured(genuine):
     assert result.details["method"] == "jpeg_ghost"
     assert result.details["last_quality"] == 90
     assert result.details["previous_quality"] == 75
-    assert "earlier at about JPEG quality 75" in result.findings[0].message
+    assert "earlier at about JPEG quality 75" in result.findings[0].detail
+    assert "quality" not in result.findings[0].message  # the measure is a detail, the message plain words
 
 
 @pytest.mark.parametrize(

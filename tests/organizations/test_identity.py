@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+from datetime import timedelta
 
 import dns.message
 import dns.rcode
@@ -194,18 +195,19 @@ def test_a_domain_that_stops_proving_control_is_downgraded_by_the_beat_task(
     dns_server.records["_certverify.uni.example"] = [f"certverify-verification={token}"]
     assert check_proof(client, org).status_code == 200
     Organization.objects.filter(pk=org.pk).update(domain_checked_at=None)  # due again
-    assert recheck_domains() == "1 checked, 0 downgraded"
+    assert recheck_domains() == "1 checked, 0 downgraded, 0 in their grace period"
     org.refresh_from_db()
     assert org.verification_level == VerificationLevel.DOMAIN
 
     del dns_server.records["_certverify.uni.example"]
     Organization.objects.filter(pk=org.pk).update(domain_checked_at=None)
     settings.DOMAIN_PROOF_REQUIRE_HTTPS = True  # nothing serves https://uni.example
+    settings.DOMAIN_RECHECK_GRACE = timedelta(0)  # the grace period: test_domain_recheck_grace.py
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         outcome = recheck_domains()
 
-    assert outcome == "1 checked, 1 downgraded"
+    assert outcome == "1 checked, 1 downgraded, 0 in their grace period"
     org.refresh_from_db()
     assert org.verification_level == VerificationLevel.UNVERIFIED and org.verified_domain == ""
     lost = AuditEvent.objects.get(organization=org, action="organization.domain_lost")

@@ -80,7 +80,7 @@ def test_creating_an_organization_makes_you_its_owner_and_switches_to_it(owner_c
     response = owner_client.post(
         "/portal/organizations/new/", {"name": "Open University", "country": "gb", "website": "ou.example"}
     )
-    assert response["Location"] == "/portal/"
+    assert response["Location"] == "/portal/getting-started/"
     created = Organization.objects.get(name="Open University")
     assert created.country == "GB" and created.website == "https://ou.example"
     assert Membership.objects.get(organization=created, user=owner).role == Role.OWNER

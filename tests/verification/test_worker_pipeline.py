@@ -138,3 +138,30 @@ def _file(data: bytes, name: str = "cert.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_every_genuine_capture_kind_is_authentic_and_valid_through_a_real_worker(org, issuer, settings):
+    """Issue K.2 on a real worker: phone photos, chat forwards, scans, screenshots, crops and
+    print-to-PDF copies of a genuine certificate are authentic and valid, and a captured forgery
+    is still fraudulent, across processes (the eager tests run the same pipeline in-process)."""
+    from organizations.access import Actor
+    from tests.fraud import corpus
+    from tests.fraud.captures import CAPTURE_KINDS
+
+    certificate, donor = corpus.issue_certificates(organization=org, actor=Actor(user=issuer), count=2)
+    items = {kind: corpus.capture_item(kind, "genuine", certificate, donor=donor) for kind in CAPTURE_KINDS}
+    forged = corpus.capture_item(CAPTURE_KINDS[0], corpus.CAPTURED_FORGERIES[0], certificate, donor=donor)
+    client = APIClient()
+    with running_worker(settings.MEDIA_ROOT):
+        submitted = {
+            name: client.post(
+                "/api/v1/verifications/", {"file": _file(item.data, item.filename)}, format="multipart"
+            ).json()["status_url"]
+            for name, item in [*items.items(), ("forged", forged)]
+        }
+        bodies = {name: wait_for_completion(client, url, timeout=240) for name, url in submitted.items()}
+    forgery = bodies.pop("forged")
+    for kind, body in bodies.items():
+        assert body["document"]["verdict"] == "authentic", (kind, body["reasons"])
+        assert body["credential"]["status"] == "valid", kind
+    assert forgery["document"]["verdict"] == "fraudulent", forgery["reasons"]

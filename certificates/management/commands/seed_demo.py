@@ -29,18 +29,19 @@ SUPERUSER = ("superuser@demo.certverify.test", "Sam Superuser")
 class Command(BaseCommand):
     help = "Create demo data (organization, users of each role, sample certificates)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        org, _ = Organization.objects.update_or_create(slug=DEMO_ORG["slug"], defaults=DEMO_ORG)
-        for email, name, role in DEMO_USERS:
-            user = self._user(email, name)
-            Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
-        admin = self._user(*SUPERUSER)
-        admin.is_staff = admin.is_superuser = True
-        admin.save(update_fields=["is_staff", "is_superuser"])
-        if org.verification_level != VerificationLevel.REVIEWED:
-            organization_review(actor=Actor(user=admin), organization=org, note=DEMO_REVIEW_NOTE)
-        issued = self._certificates(org)
+        with transaction.atomic():
+            org, _ = Organization.objects.update_or_create(slug=DEMO_ORG["slug"], defaults=DEMO_ORG)
+            for email, name, role in DEMO_USERS:
+                user = self._user(email, name)
+                Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
+            admin = self._user(*SUPERUSER)
+            admin.is_staff = admin.is_superuser = True
+            admin.save(update_fields=["is_staff", "is_superuser"])
+            if org.verification_level != VerificationLevel.REVIEWED:
+                organization_review(actor=Actor(user=admin), organization=org, note=DEMO_REVIEW_NOTE)
+            issued = self._certificates(org)
+        self._anchor()  # after the commit: chain transactions are not rolled back with the database
         self.stdout.write(
             self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug}); {issued} certificates.")
         )
@@ -56,6 +57,17 @@ class Command(BaseCommand):
                 email=email, password=DEMO_PASSWORD, full_name=name, email_verified=True
             )
         return user
+
+    def _anchor(self) -> None:
+        try:
+            from certificates.demo import anchor_demo_certificates
+        except ImportError:  # certificates not available yet
+            return
+        anchored = anchor_demo_certificates()
+        if anchored and anchored["anchors"]:
+            self.stdout.write(
+                f"Anchored on the embedded chain: anchors {anchored['anchors']}, {anchored['statuses']}."
+            )
 
     def _certificates(self, org) -> int:
         try:
