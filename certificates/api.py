@@ -14,10 +14,12 @@ from certificates.lifecycle.credential_ids import (
 from certificates.lifecycle.hashing import content_hash
 from certificates.public_status.record import public_record
 from certificates.public_status.selectors import certificate_public_get, public_record_body
+from certificates.public_status.signals import public_status_changed_signal
 from certificates.rendering.phash import phash_bits
 from certificates.rendering.qr import read_qr_texts
 from certificates.rendering.services import certificate_render
 from certificates.signing.keys import QRPayloadError, QRStatus, parse_qr_text, verify_payload
+from certificates.signing.services import signing_key_current
 
 __all__ = [
     "ChainError",
@@ -34,7 +36,9 @@ __all__ = [
     "phash_bits",
     "public_record",
     "public_record_body",
+    "public_status_changed_signal",
     "read_qr_texts",
+    "signing_key_current",
     "verify_payload",
     "verify_proof",
 ]

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("organizations.api.urls")),
     path("webhooks/", include("webhooks.api.urls")),
     path("", include("certificates.rest_urls")),
+    path("", include("credentials.rest_urls")),
     path("", include("verification.api.urls")),
 ]
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
     path("organizations/", include("certificates.anchoring.public_urls")),  # Blockcerts issuer JSON
+    path("organizations/", include("credentials.urls")),  # did:web documents, status lists
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

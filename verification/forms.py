@@ -5,8 +5,10 @@ class VerifyForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="Certificate image or PDF",
-        help_text="JPEG, PNG, WebP or PDF, up to 15 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+        help_text="JPEG, PNG, WebP or PDF up to 15 MB, or a verifiable credential (.json, or an Open Badge PNG).",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf,application/json,.json"}
+        ),
     )
     credential_id = forms.CharField(
         required=False,

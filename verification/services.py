@@ -9,6 +9,7 @@ scores, caches and records the webhook events.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -33,6 +34,7 @@ from organizations.models import Organization
 from webhooks.services import event_record
 
 from .credential_status import credential_answer, credential_answer_for_document
+from .credential_uploads import checked_credential, credential_in_upload
 from .errors import VerificationError, VerificationThrottled
 from .models import LayerResult, VerificationRequest
 from .uploads import check_upload
@@ -80,7 +82,8 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
     if upload is None and not credential_id:
         raise VerificationError("Upload a certificate file or enter its credential id.", code="empty_request")
     normalized = _checked_credential_id(credential_id) if credential_id else ""
-    upload_checked = check_upload(upload) if upload is not None else None
+    carried = credential_in_upload(upload) if upload is not None else None
+    upload_checked = check_upload(upload) if upload is not None and carried is None else None
     verification = VerificationRequest(
         access_token=secrets.token_urlsafe(24),
         requested_by=actor.user,
@@ -90,6 +93,8 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
         client_country=country_for_ip(actor.ip) or "",
         checked=_what_is_checked(upload=upload_checked, credential_id=normalized),
     )
+    if carried is not None:
+        return _answer_credential(verification, *carried)
     if upload_checked is None:
         return _answer_by_id(verification)
     verification.upload.save(upload_checked.storage_name, ContentFile(upload_checked.data), save=False)
@@ -142,6 +147,50 @@ def _answer_by_id(verification: VerificationRequest) -> VerificationRequest:
     _record_events(verification)
     transaction.on_commit(lambda: metrics.observe_verification(verdict="not_checked", seconds=0.0))
     return verification
+
+
+def _answer_credential(
+    verification: VerificationRequest, document: dict, data: bytes, content_type: str
+) -> VerificationRequest:
+    """A verifiable credential is checked now, as a credential: its signature is the document
+    verdict (sound: authentic; broken: fraudulent; key not found: inconclusive) and its status lists
+    (for one of our issuers, the registry) the credential status."""
+    started = timezone.now()
+    check = checked_credential(document)
+    answer = credential_answer(check.own_credential_id) if check.own_credential_id else None
+    verification.checked = VerificationRequest.Checked.DOCUMENT
+    verification.status = VerificationRequest.Status.COMPLETED
+    verification.verdict = check.verdict
+    verification.reasons = check.findings
+    verification.credential_status = _credential_status(check, answer)
+    verification.extracted = {
+        "credential_id": check.own_credential_id,
+        "verifiable_credential": {"issuer": check.issuer, "issuer_name": check.issuer_name},
+    }
+    if answer is not None:
+        verification.certificate_id = answer.certificate_id
+        verification.organization_id = answer.organization_id
+        verification.credential = answer.stored
+    extension = "json" if content_type == "application/json" else "png"
+    verification.upload.save(f"{secrets.token_hex(16)}.{extension}", ContentFile(data), save=False)
+    verification.upload_content_type = content_type
+    verification.upload_size = len(data)
+    verification.upload_sha256 = hashlib.sha256(data).hexdigest()
+    verification.started_at, verification.completed_at = started, timezone.now()
+    verification.save()
+    _record_events(verification)
+    seconds = (verification.completed_at - started).total_seconds()
+    transaction.on_commit(lambda: metrics.observe_verification(verdict=check.verdict, seconds=seconds))
+    return verification
+
+
+def _credential_status(check, answer) -> str:
+    """The status lists' answer; for our own issuers the registry's (it also knows superseded)."""
+    if check.signature_valid is not True:
+        return VerificationRequest.CredentialStatus.UNKNOWN
+    if answer is not None and check.status not in ("revoked", "suspended"):
+        return answer.status
+    return check.status
 
 
 def verification_enqueue(verification_id) -> None:

@@ -62,7 +62,11 @@ def _sniff(data: bytes) -> tuple[str, str]:
             return content_type, extension
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
-    raise VerificationError("Upload a JPEG, PNG, WebP image or a PDF.", field="file", code="unsupported_type")
+    raise VerificationError(
+        "Upload a JPEG, PNG, WebP image, a PDF, or a verifiable credential (.json).",
+        field="file",
+        code="unsupported_type",
+    )
 
 
 def _too_complex(what: str) -> VerificationError:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from certificates.public_status import purges
+from certificates.public_status.signals import public_status_changed_signal
 
 
 def public_status_changed(*, credential_ids: Iterable[str]) -> None:
@@ -21,6 +22,7 @@ def public_status_changed(*, credential_ids: Iterable[str]) -> None:
     if not ids:
         return
     purges.record(ids)
+    public_status_changed_signal.send(sender=None, credential_ids=ids)
     transaction.on_commit(lambda: purges.purge(ids))
 
 

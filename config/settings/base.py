@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "organizations",
     "certificates",
+    "credentials",
     "fraud",
     "verification",
     "webhooks",
@@ -357,6 +358,11 @@ DOMAIN_PROOF_RECHECK_INTERVAL = timedelta(hours=env.float("DOMAIN_PROOF_RECHECK_
 # the defaults: failures at 0, 24, 48 and 72 hours, so the fourth in a row). 0: at the first failure.
 DOMAIN_RECHECK_GRACE = timedelta(hours=env.float("DOMAIN_RECHECK_GRACE_HOURS", default=72.0))
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# Checking others' credentials (credentials/did_web.py): did:web documents and status lists are
+# fetched through the same SSRF guard; the two switches allow http:// and loopback (tests, local).
+CREDENTIALS_FETCH_REQUIRE_HTTPS = env.bool("CREDENTIALS_FETCH_REQUIRE_HTTPS", default=True)
+CREDENTIALS_FETCH_ALLOW_LOOPBACK = env.bool("CREDENTIALS_FETCH_ALLOW_LOOPBACK", default=False)
+CREDENTIALS_FETCH_TIMEOUT = env.float("CREDENTIALS_FETCH_TIMEOUT", default=5.0)  # seconds per fetch
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
 WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
 WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=15.0)  # hard deadline per attempt

@@ -10,6 +10,8 @@ WEBHOOKS_ALLOW_LOOPBACK = True
 WEBHOOKS_REQUIRE_HTTPS = False
 DOMAIN_PROOF_ALLOW_LOOPBACK = True
 DOMAIN_PROOF_REQUIRE_HTTPS = False
+CREDENTIALS_FETCH_ALLOW_LOOPBACK = True
+CREDENTIALS_FETCH_REQUIRE_HTTPS = False
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="/tmp/certverify-test-media"))  # noqa: F405
 if not env.str("EMAIL_URL", default=""):  # a worker test points its worker at a local SMTP stand-in
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -6,7 +6,13 @@ from verification.models import LayerResult, VerificationRequest
 
 
 class VerificationCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(required=False, help_text="JPEG, PNG, WebP or PDF of the certificate.")
+    file = serializers.FileField(
+        required=False,
+        help_text=(
+            "JPEG, PNG, WebP or PDF of the certificate, or a verifiable credential: a .json file "
+            "or a PNG with an Open Badges 3.0 credential baked in (docs/credentials.md)."
+        ),
+    )
     credential_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
