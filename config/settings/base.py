@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "organizations",
     "certificates",
+    "holders",
     "fraud",
     "verification",
     "webhooks",
@@ -167,6 +168,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 600},
     },
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
+    "holders-sweep-deliveries": {
+        "task": "holders.sweep_deliveries",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    "holders-expiry-reminders": {
+        "task": "holders.expiry_reminders",
+        "schedule": timedelta(hours=6),  # a run per day sends; later runs find the rows made
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Files ----------------------------------------------------------------------------------
