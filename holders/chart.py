@@ -64,7 +64,7 @@ def line_chart(data: dict) -> SafeString:
         (
             (f"{PAD_LEFT + i * step:.1f}", HEIGHT - 10, d.strftime("%-d %b"))
             for i, d in enumerate(dates)
-            if i % 7 == 0 or i == len(dates) - 1
+            if (i % 7 == 0 and len(dates) - 1 - i >= 4) or i == len(dates) - 1
         ),
     )
     summary = ", ".join(f"{LABELS[n]} {sum(v)}" for n, v in series.items())
