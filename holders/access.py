@@ -45,6 +45,9 @@ def magic_link_request(*, email: str) -> None:
         raise HolderError("Enter the e-mail address your certificates were sent to.", field="email")
     if not certificates_of(email).exists():
         return
+    recent = MagicLink.objects.filter(email=email, created_at__gt=timezone.now() - conf.MAGIC_LINK_WINDOW)
+    if recent.count() >= conf.MAGIC_LINKS_PER_WINDOW:
+        return  # the form must not become a way to flood someone's inbox
     token = secrets.token_urlsafe(32)
     MagicLink.objects.create(
         email=email, token_hash=_hash(token), expires_at=timezone.now() + conf.MAGIC_LINK_TTL

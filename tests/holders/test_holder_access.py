@@ -131,3 +131,10 @@ def test_a_holder_reports_an_error_from_their_list(two_certificates, org, django
     assert sent.status_code == 200 and "Sent to" in sent.content.decode()
     event = AuditEvent.objects.get(action="holder.error_reported")
     assert event.organization == org and event.details["message"] == "The grade should be A"
+
+
+def test_an_address_gets_at_most_five_links_an_hour(two_certificates, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(7):
+            assert Client().post("/holder/", {"email": "grace@example.com"}).status_code == 200
+    assert len(mail.outbox) == 5 and MagicLink.objects.count() == 5
