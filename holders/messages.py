@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -121,11 +122,18 @@ def _linked(paragraph: str) -> list[tuple[str, bool]]:
     return [(piece, bool(i % 2)) for i, piece in enumerate(_URL.split(paragraph)) if piece]
 
 
+def sender(organization_name: str) -> str:
+    """Our address, shown under the organization's name: the holder knows who it is from, and
+    no organization can make us send as its own domain (SPF/DKIM are ours)."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((f"{one_line(organization_name)[:80]} via CertVerify", address))
+
+
 def email_message(*, to: str, composed: Composed, organization_name: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=composed.subject,
         body=composed.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(organization_name),
         to=[to],
         headers={"X-CertVerify-Organization": one_line(organization_name)},
     )

@@ -52,7 +52,7 @@ def test_an_api_issue_sends_one_email_whose_links_work_and_revoke_tells_the_hold
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["ada@example.com"]
+    assert message.to == ["ada@example.com"] and message.from_email.startswith(f"{org.name} via CertVerify <")
     assert org.name in message.subject and "MSc Computer Science" in message.subject
     assert f"/c/{credential_id}/certificate.pdf" in message.body
     html, mimetype = message.alternatives[0]
