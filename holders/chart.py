@@ -25,10 +25,13 @@ WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 36, 28, 12
 
 
 def _nice_max(value: int) -> int:
-    for step in (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
-        if value <= step:
-            return step
-    return value
+    """The axis top: four gridline steps of 1, 2 or 5 × a power of ten, at least `value`."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if 4 * step * magnitude >= value:
+                return 4 * step * magnitude
+        magnitude *= 10
 
 
 def line_chart(data: dict) -> SafeString:

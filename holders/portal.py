@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.models import IssuanceBatch
 from core.errors import DomainError
 from core.portal import apply_domain_error
-from organizations.portal import portal_view
+from organizations.portal import DashboardSection, portal_view
 from organizations.roles import Role
 
 from . import chart, delivery, messages, selectors
@@ -97,3 +98,21 @@ def batch_release_view(request, pk: int):
     sent = delivery.batch_release(actor=request.portal.actor, batch=batch)
     flash.success(request, f"Sending {sent} held e-mail{'s' if sent != 1 else ''}.")
     return redirect("portal:delivery")
+
+
+def delivery_dashboard(request) -> DashboardSection:
+    """The dashboard's tile and chart: what recipients did with their certificates."""
+    organization_id = request.portal.organization.pk
+    totals = selectors.organization_totals(organization_id)
+    tile = {
+        "label": "Delivered to recipients",
+        "value": totals["delivered"],
+        "url": reverse("portal:delivery"),
+        "hint": f"{totals['opened']} opened · {totals['view']} page views",
+    }
+    chart_markup = chart.line_chart(selectors.daily_series(organization_id))
+    return DashboardSection(
+        stats=[tile],
+        panels=["portal/holders/_dashboard_panel.html"],
+        context={"delivery_chart": chart_markup, "delivery_legend": chart.legend()},
+    )

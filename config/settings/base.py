@@ -222,6 +222,7 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 # (organizations/portal.py). Named here because the dashboard cannot import the apps above it.
 PORTAL_DASHBOARD_SECTIONS = [
     "certificates.lifecycle.portal.certificates_dashboard",
+    "holders.portal.delivery_dashboard",
     "verification.portal_views.verifications_dashboard",
     "organizations.views.organization_dashboard",
 ]

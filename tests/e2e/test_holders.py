@@ -3,7 +3,8 @@ a desktop (1280 px), valid and revoked; the magic link and hiding; the issuer's 
 
 Screenshots: holder-page-phone.png, holder-page-desktop.png, holder-page-revoked-phone.png,
 holder-list-phone.png, holder-page-hidden-phone.png, delivery-view-desktop.png,
-delivery-view-phone.png, delivery-preview-desktop.png (test-artifacts/screenshots/).
+delivery-view-phone.png, delivery-preview-desktop.png, dashboard-delivery-panel.png
+(test-artifacts/screenshots/).
 """
 
 from __future__ import annotations
@@ -144,6 +145,13 @@ def test_the_issuers_delivery_view(new_page, screenshot, ada, northwind):
     )
     page.locator("#mail-preview").scroll_into_view_if_needed()
     screenshot(page, "delivery-preview-desktop")
+
+    page.goto("/portal/")
+    panel = page.locator("section", has=page.get_by_role("heading", name="Recipients over time"))
+    expect(panel.locator("svg.chart")).to_be_visible()
+    panel.screenshot(
+        path=str(screenshot(page, "dashboard-delivery").with_name("dashboard-delivery-panel.png"))
+    )
 
     phone = new_page(PHONE)
     sign_in(phone, ada.email)

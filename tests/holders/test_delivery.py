@@ -263,6 +263,9 @@ def test_the_issuer_sees_deliveries_opens_views_downloads_shares_and_verificatio
     page = response.content.decode()
     assert '<svg class="chart"' in page and "<polyline" in page and "<script" not in page.split("</head>")[1]
     assert "Delivered" in page
+    dashboard = browser.get("/portal/").content.decode()
+    assert "Delivered to recipients" in dashboard and "Recipients over time" in dashboard
+    assert '<svg class="chart"' in dashboard
 
 
 def test_a_holder_reports_an_error_that_reaches_the_portal_and_audit_log(
