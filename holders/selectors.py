@@ -89,7 +89,9 @@ def daily_series(organization_id: int, days: int = 30, today: dt.date | None = N
     series: dict[str, dict[dt.date, int]] = {"delivered": defaultdict(int)}
     for kind in ENGAGEMENT_KINDS:
         series[kind] = defaultdict(int)
-    sent = Delivery.objects.filter(organization_id=organization_id, sent_at__date__gte=start)
+    sent = Delivery.objects.filter(
+        organization_id=organization_id, status=Status.SENT, sent_at__date__gte=start
+    )
     for sent_at in sent.values_list("sent_at", flat=True):
         series["delivered"][timezone.localtime(sent_at).date()] += 1
     for kind, day, n in (
