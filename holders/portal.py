@@ -61,6 +61,7 @@ def delivery_view(request):
     elif request.GET.get("preview"):
         preview = _preview(organization, chosen.subject, chosen.body)
     status_filter = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
     context = {
         "form": form,
         "preview": preview,
@@ -69,9 +70,12 @@ def delivery_view(request):
         "legend": chart.legend(),
         "batches": selectors.batch_rows(organization.pk),
         "rows": selectors.certificate_rows(
-            organization.pk, status=status_filter if status_filter in delivery.Status.values else ""
+            organization.pk,
+            status=status_filter if status_filter in delivery.Status.values else "",
+            query=query[:200],
         ),
         "status_filter": status_filter,
+        "query": query,
         "reports": selectors.error_reports(organization.pk),
         "chosen": chosen,
     }

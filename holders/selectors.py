@@ -50,11 +50,19 @@ def batch_rows(organization_id: int, limit: int = 10) -> list[dict]:
     return rows
 
 
-def certificate_rows(organization_id: int, *, status: str = "", limit: int = 50) -> list[dict]:
+def certificate_rows(
+    organization_id: int, *, status: str = "", query: str = "", limit: int = 50
+) -> list[dict]:
     """The latest delivery e-mails with their certificate's engagement counts."""
     deliveries = Delivery.objects.filter(organization_id=organization_id).select_related("certificate")
     if status:
         deliveries = deliveries.filter(status=status)
+    if query:
+        deliveries = deliveries.filter(
+            Q(certificate__credential_id__iexact=query)
+            | Q(to__iexact=query)
+            | Q(certificate__recipient_name__icontains=query)
+        )
     deliveries = list(deliveries.order_by("-created_at", "-pk")[:limit])
     counts: dict[int, dict] = defaultdict(dict)
     for row in (

@@ -185,6 +185,8 @@ def test_a_failure_is_shown_per_certificate_and_a_resend_delivers(
     browser.force_login(issuer)
     page = browser.get("/portal/delivery/?status=failed").content.decode()
     assert credential_id in page and "Failed" in page and delivery.last_error[:20] in page
+    assert credential_id in browser.get(f"/portal/delivery/?q={credential_id}").content.decode()
+    assert credential_id not in browser.get("/portal/delivery/?q=CV-NONE").content.decode()
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
@@ -280,3 +282,23 @@ def test_a_holder_reports_an_error_that_reaches_the_portal_and_audit_log(
     browser = Client()
     browser.force_login(issuer)
     assert "My name is misspelt" in browser.get("/portal/delivery/").content.decode()
+
+
+@pytest.mark.parametrize("state", ["expired", "suspended"])
+def test_an_expired_or_suspended_certificate_offers_nothing_to_share(
+    org, issuer, admin_user, state, django_capture_on_commit_callbacks
+):
+    from certificates.lifecycle.services import certificate_suspend
+    from certificates.models import Certificate
+    from organizations.access import Actor
+
+    dates = {"issue_date": "2020-01-01", "expiry_date": "2021-01-01"} if state == "expired" else {}
+    credential_id = issue(auth_client(issuer), org, django_capture_on_commit_callbacks, **dates)[
+        "credential_id"
+    ]
+    if state == "suspended":
+        certificate = Certificate.objects.get(credential_id=credential_id)
+        certificate_suspend(actor=Actor(user=admin_user), certificate=certificate, reason="Under review")
+    page = Client().get(f"/c/{credential_id}/").content.decode()
+    assert state.capitalize() in page and "nothing to share" in page
+    assert "Add to LinkedIn" not in page and "Copy link" not in page and "Add to a wallet" not in page
