@@ -11,6 +11,7 @@ from certificates.batches import portal as batch_views
 from certificates.designs import portal as template_views
 from certificates.lifecycle import portal as cert_views
 from certificates.signing import portal as signing_key_views
+from holders import portal as holder_views
 from organizations import views as org_views
 from verification import portal_views as verification_views
 from webhooks import views as webhook_views
@@ -105,6 +106,10 @@ urlpatterns = [
     path("batches/<int:pk>/", batch_views.batch_detail_view, name="batch-detail"),
     path("batches/<int:pk>/progress/", batch_views.batch_progress_view, name="batch-progress"),
     path("batches/<int:pk>/errors.csv", batch_views.batch_errors_view, name="batch-errors"),
+    # Delivery to recipients
+    path("delivery/", holder_views.delivery_view, name="delivery"),
+    path("delivery/<int:pk>/resend/", holder_views.resend_view, name="delivery-resend"),
+    path("delivery/batches/<int:pk>/send/", holder_views.batch_release_view, name="delivery-batch-release"),
     # Templates
     path("templates/", template_views.template_list_view, name="templates"),
     path("templates/new/", template_views.template_create_view, name="template-create"),

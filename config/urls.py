@@ -32,6 +32,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("config.portal_urls")),
     path("verify/", include("verification.urls")),
+    path("c/", include("holders.urls")),  # the holder's page of a certificate
+    path("holder/", include("holders.holder_urls")),  # the holder's own certificates (magic link)
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
     path("organizations/", include("certificates.anchoring.public_urls")),  # Blockcerts issuer JSON

@@ -168,6 +168,7 @@ NAVIGATION: list[tuple[str, list[NavItem]]] = [
             NavItem("Certificates", "portal:certificates", "award", matches=("portal:certificate",)),
             NavItem("Bulk issue", "portal:bulk-issue", "upload", Role.ISSUER, matches=("portal:batch",)),
             NavItem("Verifications", "portal:verifications", "search", matches=("portal:verification",)),
+            NavItem("Delivery", "portal:delivery", "mail", matches=("portal:delivery",)),
             NavItem("Templates", "portal:templates", "layout", Role.ADMIN, matches=("portal:template",)),
         ],
     ),

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from certificates.api import is_valid_credential_id, public_record_body
 from certificates.models import Certificate
+from holders.api import is_hidden, status_only
 
 # The public record's status word -> the credential status (a revoked one that has a replacement
 # is "superseded").
@@ -48,6 +49,8 @@ def credential_answer(credential_id: str) -> CredentialAnswer:
         .values("pk", "organization_id", "superseded_by__credential_id")
         .first()
     ) or {}
+    if row.get("pk") and is_hidden(row["pk"]):  # the holder hid the certificate: status only
+        record = status_only(record)
     replacement = row.get("superseded_by__credential_id")
     status = STATUS_BY_RECORD.get(record.get("status"), "unknown")
     if replacement and status == "revoked":

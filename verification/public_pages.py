@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from certificates.api import certificate_public_get, certificate_render, public_record
+from holders.api import Engagement, engagement_record, is_hidden
 
 STATUS_SENTENCES = {
     "valid": "This certificate is valid.",
@@ -46,6 +47,11 @@ def certificate_page(request, credential_id: str):
             request, "public/certificate_not_found.html", {"credential_id": credential_id}, status=404
         )
     record = public_record(certificate)
+    engagement_record(certificate=certificate, kind=Engagement.Kind.VERIFICATION)
+    if is_hidden(certificate.pk):  # the holder hid the page: its status is all it still answers
+        return render(
+            request, "holders/hidden.html", {"record": record, "sentence": STATUS_SENTENCES[record["status"]]}
+        )
     superseded_by = getattr(certificate, "superseded_by", None)
     # A reissue revokes the old certificate; to a reader it was replaced, not withdrawn.
     superseded = superseded_by is not None and record["status"] == "revoked"
@@ -63,7 +69,10 @@ def certificate_page(request, credential_id: str):
 
 @require_GET
 def certificate_image(request, credential_id: str):
-    certificate = certificate_render(certificate=certificate_public_get(credential_id))
+    certificate = certificate_public_get(credential_id)
+    if is_hidden(certificate.pk):
+        raise Http404("The holder has hidden this certificate.")
+    certificate = certificate_render(certificate=certificate)
     response = FileResponse(certificate.image.open("rb"), content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(False, f"{certificate.credential_id}.png")
     response["Cache-Control"] = "public, max-age=300"
@@ -165,7 +174,7 @@ def verify_result(request, pk):
         "upload_url": f"/verify/results/{pk}/upload" if _shows_upload(verification) else "",
         # The issuer's original, beside the upload: only for a document matched to a public certificate.
         "original_url": f"/verify/{certificate.credential_id}/image.png"
-        if certificate is not None and data["checked"] != "id"
+        if certificate is not None and data["checked"] != "id" and not is_hidden(certificate.pk)
         else "",
     }
     return render(request, "public/verify_result.html", context)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "organizations",
     "certificates",
     "credentials",
+    "holders",
     "fraud",
     "verification",
     "webhooks",
@@ -169,6 +170,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 600},
     },
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 5.0, "options": {"expires": 5}},
+    "holders-sweep-deliveries": {
+        "task": "holders.sweep_deliveries",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    "holders-expiry-reminders": {
+        "task": "holders.expiry_reminders",
+        "schedule": timedelta(hours=6),  # a run per day sends; later runs find the rows made
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -213,6 +224,7 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 # (organizations/portal.py). Named here because the dashboard cannot import the apps above it.
 PORTAL_DASHBOARD_SECTIONS = [
     "certificates.lifecycle.portal.certificates_dashboard",
+    "holders.portal.delivery_dashboard",
     "verification.portal_views.verifications_dashboard",
     "organizations.views.organization_dashboard",
 ]

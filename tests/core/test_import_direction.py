@@ -23,6 +23,7 @@ APPS = (
     "webhooks",
     "certificates",
     "credentials",
+    "holders",
     "fraud",
     "verification",
 )

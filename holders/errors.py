@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class HolderError(DomainError):
+    code = "holder_error"
