@@ -12,8 +12,10 @@ from certificates.lifecycle.credential_ids import (
     normalize_credential_id,
 )
 from certificates.lifecycle.hashing import content_hash
+from certificates.public_status.narrowing import register as public_record_narrower_register
 from certificates.public_status.record import public_record
 from certificates.public_status.selectors import certificate_public_get, public_record_body
+from certificates.public_status.services import public_status_changed
 from certificates.public_status.signals import public_status_changed_signal
 from certificates.rendering.phash import phash_bits
 from certificates.rendering.qr import read_qr_texts
@@ -35,6 +37,8 @@ __all__ = [
     "parse_qr_text",
     "phash_bits",
     "public_record",
+    "public_record_narrower_register",
+    "public_status_changed",
     "public_record_body",
     "public_status_changed_signal",
     "read_qr_texts",

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from certificates.api import public_status_changed
 from certificates.models import Certificate
 from organizations.audit import audit_record
 
@@ -107,6 +108,8 @@ def certificate_set_hidden(*, email: str, credential_id: str, hidden: bool) -> H
     choice, _ = HolderChoice.objects.select_for_update().get_or_create(certificate=certificate)
     choice.hidden, choice.changed_at = hidden, timezone.now()
     choice.save(update_fields=["hidden", "changed_at"])
+    # The cached public record (status API, id checks) must now say more, or less.
+    public_status_changed(credential_ids=[certificate.credential_id])
     audit_record(
         action="holder.page_hidden" if hidden else "holder.page_shown",
         organization=certificate.organization,
@@ -138,6 +141,11 @@ def error_report_create(*, email: str, credential_id: str, message: str) -> Erro
 
 def is_hidden(certificate_id: int) -> bool:
     return HolderChoice.objects.filter(certificate_id=certificate_id, hidden=True).exists()
+
+
+def narrow_public_record(certificate_id: int, record: dict) -> dict:
+    """The public record as the holder chose: only its id and status when they hid the page."""
+    return status_only(record) if is_hidden(certificate_id) else record
 
 
 def status_only(record: dict) -> dict:

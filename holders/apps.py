@@ -15,3 +15,9 @@ class HoldersConfig(AppConfig):
 
         post_save.connect(certificate_saved, sender=Certificate, dispatch_uid="holders.certificate")
         post_save.connect(batch_saved, sender=IssuanceBatch, dispatch_uid="holders.batch")
+
+        from certificates.api import public_record_narrower_register
+
+        from .access import narrow_public_record
+
+        public_record_narrower_register(narrow_public_record)

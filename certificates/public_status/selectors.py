@@ -7,6 +7,7 @@ from django.http import Http404
 from certificates.lifecycle.credential_ids import normalize_credential_id
 from certificates.models import Anchor, Certificate
 from certificates.public_status import cache as public_cache
+from certificates.public_status import narrowing
 from certificates.public_status.precompiled import FieldSets, certificate_read, field_sets
 from certificates.public_status.record import public_record
 from organizations.models import Organization
@@ -82,6 +83,7 @@ def public_record_build(credential_id: str) -> bytes | None:
     if certificate is None:
         public_cache.put_missing(credential_id)
         return None
-    body = json.dumps(public_record(certificate), default=str).encode()
+    record = narrowing.narrowed(certificate.id, public_record(certificate))
+    body = json.dumps(record, default=str).encode()
     public_cache.put(credential_id, body, expiry_date=certificate.expiry_date)
     return body

@@ -138,3 +138,24 @@ def test_an_address_gets_at_most_five_links_an_hour(two_certificates, django_cap
         for _ in range(7):
             assert Client().post("/holder/", {"email": "grace@example.com"}).status_code == 200
     assert len(mail.outbox) == 5 and MagicLink.objects.count() == 5
+
+
+def test_the_public_status_api_of_a_hidden_certificate_says_only_its_status(
+    two_certificates, django_capture_on_commit_callbacks
+):
+    credential_id = two_certificates[0]
+    api = f"/api/v1/public/certificates/{credential_id}/"
+    assert Client().get(api).json()["recipient_name"] == "Grace Hopper"  # now cached in full
+    holder, _ = signed_in_holder(django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.post(f"/holder/certificates/{credential_id}/visibility/", {"hidden": "1"})
+    assert Client().get(api).json() == {
+        "credential_id": credential_id,
+        "status": "valid",
+        "hidden_by_holder": True,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.post(f"/holder/certificates/{credential_id}/visibility/", {"hidden": "0"})
+    assert Client().get(api).json()["recipient_name"] == "Grace Hopper"
