@@ -159,7 +159,7 @@ def lookalike_reason(issuer: Organization, imitated: Organization) -> str:
     domain = imitated.verified_domain or imitated.slug
     return (
         f"The document claims to be from {imitated.name} ({domain}) but its records belong to "
-        f"'{issuer.name}', a different organization."
+        f"another organization that uses a similar name ('{issuer.name}', registered as {issuer.slug})."
     )
 
 

@@ -137,7 +137,7 @@ def test_a_lookalikes_genuine_document_is_fraudulent_and_alerts_the_organization
     assert body["verdict"] == "fraudulent"
     assert body["reasons"][0] == (
         "The document claims to be from Demo University (demo.example) but its records belong to "
-        "'Dеmo Univеrsity', a different organization."
+        f"another organization that uses a similar name ('Dеmo Univеrsity', registered as {fake.slug})."
     )
     assert body["score"] <= 20
     assert body["issuer"]["verification"]["warning"] == "Not the verified Demo University (demo.example)"
