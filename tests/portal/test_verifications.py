@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from certificates.lifecycle.services import certificate_issue
 from certificates.rendering.services import certificate_render
 from organizations.access import Actor
+from tests.portal.test_queries import DASHBOARD_MAX_QUERIES
 from verification.models import LayerResult, VerificationRequest
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +226,7 @@ def test_dashboard_chart_mix_and_alerts(owner_client, org, certificate, django_a
         org, certificate, verdict="suspicious", score=50, when=now - timedelta(days=40), layers=False
     )
     owner_client.get("/portal/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(DASHBOARD_MAX_QUERIES):
         body = owner_client.get("/portal/").content.decode()
     assert 'id="verifications-chart"' in body
     assert body.count('fill="#1a7f4b"') == 1 and body.count('fill="#c0362c"') == 1  # bars: one day each
