@@ -85,12 +85,24 @@ class Anchor(models.Model):
 
 
 class IssuanceBatch(models.Model):
-    """A CSV bulk issuance job with per-row results and progress."""
+    """A bulk issuance job (CSV or XLSX) with per-row results and progress.
+
+    A draft holds an upload between the portal's preview and its confirmation; nothing is issued
+    from it. The archive is the ZIP of the batch's PDFs, built on request by a worker.
+    """
 
     class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (not confirmed)"
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    class ArchiveStatus(models.TextChoices):
+        NONE = "", "Not requested"
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Building"
+        READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="issuance_batches")
@@ -111,8 +123,14 @@ class IssuanceBatch(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
         default=list, blank=True
-    )  # [{"row": 3, "column": "issue_date", "message": "..."}]
+    )  # [{"row": 3, "column": "issue_date", "message": "...", "data": {"<header>": "<value>"}}]
     error = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)  # {"date_order": "dmy", "column_map": {...}}
+    archive = models.FileField(upload_to="batches/archives/", blank=True)
+    archive_status = models.CharField(max_length=10, choices=ArchiveStatus.choices, blank=True)
+    archive_done = models.PositiveIntegerField(default=0)
+    archive_total = models.PositiveIntegerField(default=0)
+    archive_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -132,6 +150,12 @@ class IssuanceBatch(models.Model):
         if self.status == self.Status.COMPLETED:
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def archive_percent(self) -> int:
+        if self.archive_status == self.ArchiveStatus.READY:
+            return 100
+        return int(100 * self.archive_done / self.archive_total) if self.archive_total else 0
 
 
 # Fixed at issuance: the content hash, the signed QR and the anchor's proof are made of them. A

@@ -103,6 +103,16 @@ urlpatterns = [
     path("batches/<int:pk>/", batch_views.batch_detail_view, name="batch-detail"),
     path("batches/<int:pk>/progress/", batch_views.batch_progress_view, name="batch-progress"),
     path("batches/<int:pk>/errors.csv", batch_views.batch_errors_view, name="batch-errors"),
+    path("bulk-issue/<int:pk>/preview/", batch_views.batch_preview_view, name="batch-preview"),
+    path("batches/<int:pk>/archive/", batch_views.batch_archive_view, name="batch-archive"),
+    path(
+        "batches/<int:pk>/archive/progress/",
+        batch_views.batch_archive_progress_view,
+        name="batch-archive-progress",
+    ),
+    path(
+        "batches/<int:pk>/archive.zip", batch_views.batch_archive_download_view, name="batch-archive-download"
+    ),
     # Templates
     path("templates/", template_views.template_list_view, name="templates"),
     path("templates/new/", template_views.template_create_view, name="template-create"),

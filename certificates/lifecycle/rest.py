@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from certificates.batches import preview as batch_preview
 from certificates.batches import serializers as batch_serializers
 from certificates.batches import services as batches
 from certificates.designs import selectors as design_selectors
@@ -116,27 +117,58 @@ class CertificateViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         return certificates_csv_response(queryset, "certificates.csv")
 
+    def _bulk_upload(self, request):
+        data = batch_serializers.BulkIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        organization = organization_get_for_actor(self.actor, fields["organization"], minimum=Role.ISSUER)
+        template = design_selectors.template_get_for_actor(self.actor, fields["template"])
+        options = batches.Options.checked(fields["date_order"], fields["column_map"])
+        upload = fields["file"]
+        # Read one byte past the limit: the service refuses what is over it.
+        return organization, template, options, upload, upload.read(batches.MAX_CSV_BYTES + 1)
+
     @extend_schema(
+        summary="Issue certificates from a spreadsheet",
         request={"multipart/form-data": batch_serializers.BulkIssueSerializer},
         responses={202: batch_serializers.IssuanceBatchSerializer},
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, BoundedJSONParser])
     def bulk(self, request):
-        """Upload a CSV; returns 202 with the batch to poll. The same file again returns the same batch."""
-        data = batch_serializers.BulkIssueSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        organization = organization_get_for_actor(
-            self.actor, data.validated_data["organization"], minimum=Role.ISSUER
-        )
-        upload = data.validated_data["file"]
+        """Upload a CSV or XLSX; returns 202 with the batch to poll. The same file and options again return
+        the same batch."""
+        organization, template, options, upload, content = self._bulk_upload(request)
         batch, _created = batches.batch_start(
             actor=self.actor,
             organization=organization,
-            data=upload.read(batches.MAX_CSV_BYTES + 1),  # the service refuses what is over the limit
+            data=content,
             file_name=upload.name or "",
-            template=design_selectors.template_get_for_actor(self.actor, data.validated_data["template"]),
+            template=template,
+            options=options,
         )
         batch.refresh_from_db()
         return Response(
-            batch_serializers.IssuanceBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED
+            batch_serializers.IssuanceBatchSerializer(batch, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(
+        summary="Preview a spreadsheet before issuing it",
+        request={"multipart/form-data": batch_serializers.BulkIssueSerializer},
+        responses={200: batch_serializers.BulkPreviewSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk-preview",
+        parser_classes=[MultiPartParser, FormParser, BoundedJSONParser],
+    )
+    def bulk_preview(self, request):
+        """The columns and their mapping, the first rows as they will print and every row's errors.
+        Nothing is stored or issued."""
+        organization, template, options, _upload, content = self._bulk_upload(request)
+        batches.check_upload(actor=self.actor, organization=organization, data=content, template=template)
+        preview = batch_preview.batch_preview(
+            organization=organization, data=content, template=template, options=options
+        )
+        return Response(preview)

@@ -103,6 +103,11 @@ def _format_date(value: dt.date | str | None, date_format: str) -> str | None:
     return date.isoformat()
 
 
+def printed_date(value: dt.date | str, layout: dict | None) -> str | None:
+    """A date as a certificate with this layout prints it (the bulk preview shows it)."""
+    return _format_date(value, resolve_layout(layout)["date_format"])
+
+
 def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]:
     values = {
         "org_name": inp.organization_name,
