@@ -86,9 +86,7 @@ class IssuanceBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _url(self, name: str, obj) -> str:
-        path = reverse(name, kwargs={"pk": obj.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else f"{settings.SITE_URL}{path}"
+        return f"{settings.SITE_URL}{reverse(name, kwargs={'pk': obj.pk})}"  # absolute, like every API link
 
     def get_error_report_url(self, obj) -> str:
         return self._url("issuance-batch-errors", obj)

@@ -9,6 +9,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certificates.batches.dates import DMY, MDY, DateProblem, DateReader
@@ -156,7 +157,7 @@ def test_a_real_spreadsheet_is_previewed_issued_reported_and_zipped(
         (g[0], d) for g, d in zip(GOOD, dates, strict=True)
     ]
 
-    assert batch["error_report_url"].startswith("http://testserver/")
+    assert batch["error_report_url"].startswith(settings.SITE_URL + "/api/v1/")
     report = list(csv.reader(io.StringIO(client.get(batch["error_report_url"]).content.decode())))
     assert report[0][:3] == ["row", "column", "message"] and len(report[0]) > 5  # then the file's columns
     assert [line[0] for line in report[1:]] == ["5", "6", "7"]

@@ -35,7 +35,7 @@ CSV = (
     "recipient_name,recipient_email,title,issue_date,grade,external_id\n"
     "Grace Hopper,grace@students.example,Compiler Construction,2026-06-30,A,cc-001\n"
     "Alan Turing,alan@students.example,Compiler Construction,2026-06-30,B,cc-002\n"
-    "Katherine Johnson,katherine@students.example,Compiler Construction,30.06.2026,A,cc-003\n"
+    "Katherine Johnson,katherine@students.example,Compiler Construction,31.06.2026,A,cc-003\n"
     "Edsger Dijkstra,edsger@,Compiler Construction,2026-06-30,A,cc-004\n"
 )
 
