@@ -95,7 +95,7 @@ def _rows(result: dict, sheet, organization, template, limit: int) -> None:
     layout = template.layout if template else None
     summary = result["summary"]
     for index, row in enumerate(sheet.rows):
-        kwargs, errors = check_row(sheet, row, first_rows)
+        kwargs, errors = check_row(sheet, row, first_rows, layout)
         if errors:
             summary["with_errors"] += 1
             status = "error"

@@ -42,6 +42,7 @@ from certificates.errors import CertificateError
 from certificates.lifecycle.services import MAX_FUTURE_ISSUE, build_certificate
 from certificates.models import Certificate, CertificateTemplate, IssuanceBatch
 from certificates.public_status.services import public_status_changed
+from certificates.rendering.render import PRINTED_FIELDS, printing_problems
 from certificates.signing.services import signing_key_current
 from organizations.access import Actor
 from organizations.audit import audit_by
@@ -332,9 +333,12 @@ def _parse_date(value: str, column: str, errors: list, dates: DateReader) -> dt.
 
 
 def validate_row(
-    row: dict[str, str], dates: DateReader | None = None
+    row: dict[str, str], dates: DateReader | None = None, layout: dict | None = None
 ) -> tuple[dict | None, list[tuple[str, str]]]:
-    """(issue kwargs, []) for a good row (fields -> values), or (None, [(column, message), ...])."""
+    """(issue kwargs, []) for a good row (fields -> values), or (None, [(column, message), ...]).
+
+    `layout` is the batch's design: a value it cannot print (a glyph no font has, too long for
+    its box) is a row error, as it is for a single issue."""
     dates = dates or DateReader()
     errors: list[tuple[str, str]] = []
     for column in REQUIRED:
@@ -355,6 +359,8 @@ def validate_row(
     for column, limit in (("recipient_name", 200), ("title", 300), ("grade", 50), ("external_id", 100)):
         if len(row.get(column, "")) > limit:
             errors.append((column, f"At most {limit} characters."))
+    if not errors:
+        errors += printing_problems({name: row.get(name) for name in PRINTED_FIELDS}, layout)
     if errors:
         return None, errors
     metadata = {k[5:]: v for k, v in row.items() if k.startswith("meta_") and v}
@@ -396,11 +402,12 @@ def first_row_by_external_id(sheet: Sheet) -> dict[str, int]:
 
 
 def check_row(
-    sheet: Sheet, row: Row, first_rows: dict[str, int]
+    sheet: Sheet, row: Row, first_rows: dict[str, int], layout: dict | None = None
 ) -> tuple[dict | None, list[tuple[str, str]]]:
-    """A row's issue kwargs or its errors, duplicates within the file included."""
+    """A row's issue kwargs or its errors, duplicates within the file included; `layout` is the
+    batch's design, which must be able to print the row."""
     values = sheet.values(row)
-    kwargs, errors = validate_row(values, sheet.dates)
+    kwargs, errors = validate_row(values, sheet.dates, layout)
     external_id = values.get("external_id")
     if external_id and first_rows.get(external_id) != row.number:
         errors.append(
@@ -431,8 +438,9 @@ def _process_chunk(batch_id: int, sheet: Sheet, first_rows: dict[str, int]) -> b
         organization.certificates.filter(external_id__in=wanted).values_list("external_id", flat=True)
     )
     new, errors, skipped = [], [], 0
+    layout = batch.template.layout if batch.template else None
     for row in chunk:
-        kwargs, row_errors = check_row(sheet, row, first_rows)
+        kwargs, row_errors = check_row(sheet, row, first_rows, layout)
         if row_errors:
             errors.extend(
                 {"row": row.number, "column": c, "message": m, "data": row.data} for c, m in row_errors

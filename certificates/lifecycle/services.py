@@ -21,6 +21,7 @@ from certificates.lifecycle.credential_ids import new_credential_id
 from certificates.lifecycle.hashing import canonical_fields, content_hash
 from certificates.models import Certificate, CertificateTemplate, SigningKey
 from certificates.public_status.services import public_status_changed
+from certificates.rendering.render import PRINTED_FIELDS, printing_problems
 from certificates.rendering.services import enqueue_render
 from certificates.signing.keys import build_qr_text, qr_fields_from_canonical
 from certificates.signing.services import signing_key_current
@@ -114,6 +115,15 @@ def issued_event_data(certificate: Certificate) -> dict:
         "content_hash": certificate.content_hash,
         "url": certificate.public_url,
     }
+
+
+def check_printable(*, template: CertificateTemplate | None, fields: dict) -> None:
+    """Refuse a value the certificate cannot print: a character no font has, or too long to fit."""
+    values = {name: fields.get(name) for name in PRINTED_FIELDS}
+    problems = printing_problems(values, template.layout if template else None)
+    if problems:
+        field, message = problems[0]
+        raise CertificateError(message, field=field, code="unprintable")
 
 
 @transaction.atomic
@@ -224,6 +234,7 @@ def certificate_issue_or_get(
     if existing is not None:
         return existing, False
     template_check_usable(organization=organization, template=template)
+    check_printable(template=template, fields=fields)
     certificate = build_certificate(
         organization=organization,
         key=signing_key_current(organization=organization),
@@ -365,6 +376,7 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) ->
     }
     fields.update({k: v for k, v in changes.items() if k in fields})
     validate_dates(fields["issue_date"], fields["expiry_date"])
+    check_printable(template=fields["template"], fields=fields)
     new = build_certificate(
         organization=certificate.organization,
         key=signing_key_current(organization=certificate.organization),

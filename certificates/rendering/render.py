@@ -18,6 +18,7 @@ fonts, then ``fc-match``), falling back to Pillow's and reportlab's built-in fon
 
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -28,7 +29,7 @@ from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.lifecycle.hashing import normalize_text
 from certificates.rendering.background import draw_background, rgb
-from certificates.rendering.fonts import pdf_font, pil_font
+from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
 from certificates.rendering.layout import STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
@@ -122,33 +123,83 @@ def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]
     return {name: normalize_text(value) if value else None for name, value in values.items()}
 
 
+class TextTooLong(ValueError):
+    pass
+
+
+def _runs(text: str, family: str) -> list[tuple[str, str | None]]:
+    """The text's font runs; text issued before the glyph check existed still draws (its boxes)."""
+    try:
+        return font_runs(text, family)
+    except Undrawable:
+        chain = font_chain(family)
+        return [(text, chain[0] if chain else None)]
+
+
 def _text_width(text: str, family: str, size: int) -> float:
-    return pil_font(family, size).getlength(text)
+    return sum(pil_font_file(path, family, size).getlength(run) for run, path in _runs(text, family))
 
 
 def _wrap_in_two(text: str, family: str, size: int) -> list[str]:
-    """Split at the space that best balances the two lines."""
+    """Split at the space that best balances the two lines (between characters when there is no
+    space, as in Chinese or Japanese names)."""
     words = text.split(" ")
-    if len(words) < 2:
+    if len(words) >= 2:
+        splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    elif len(text) >= 2 and not any(c.isascii() for c in text):
+        splits = [(text[:i], text[i:]) for i in range(1, len(text))]
+    else:
         return [text]
-    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
     return list(min(splits, key=lambda pair: max(_text_width(p, family, size) for p in pair)))
 
 
-def _fit(text: str, element: dict) -> tuple[list[str], int]:
-    """Lines and font size so that ``text`` fits the element's max_width (shrink, then wrap)."""
+def _floor(size: int) -> int:
+    return max(12, int(size * 0.6))
+
+
+def _fit(text: str, element: dict, strict: bool = False) -> tuple[list[str], int]:
+    """Lines and font size so that ``text`` fits the element's max_width: shrink to the floor size
+    (60 %), then wrap onto two lines (from the full size down to the floor). What still does not fit
+    raises TextTooLong when ``strict`` (issuing refuses it), else is drawn at the floor size."""
     size, family, max_width = int(element["size"]), element["font"], element.get("max_width")
     if not max_width:
         return [text], size
-    min_size = max(12, int(size * 0.6))
-    while size > min_size and _text_width(text, family, size) > max_width:
+    floor = _floor(size)
+    while size > floor and _text_width(text, family, size) > max_width:
         size -= 2
     if _text_width(text, family, size) <= max_width:
         return [text], size
-    lines = _wrap_in_two(text, family, size)
-    while size > 12 and max(_text_width(line, family, size) for line in lines) > max_width:
+    lines, size = _wrap_in_two(text, family, size), int(element["size"])
+    while size > floor and max(_text_width(line, family, size) for line in lines) > max_width:
         size -= 2
+    if strict and (len(lines) < 2 or max(_text_width(line, family, size) for line in lines) > max_width):
+        raise TextTooLong(text)
     return lines, size
+
+
+PRINTED_FIELDS = ("recipient_name", "title", "grade")
+
+
+def printing_problems(values: dict[str, str | None], layout: dict | None) -> list[tuple[str, str]]:
+    """[(field, message)] for values this layout cannot print: a character no installed font has,
+    or a value too long for its box even at the floor size on two lines. Issuing refuses them."""
+    elements = resolve_layout(layout)["elements"]
+    problems = []
+    for name, value in values.items():
+        element = elements.get(name)
+        if not value or not element or element.get("visible") is False:
+            continue
+        text = normalize_text(element.get("label", "") + value)
+        try:
+            font_runs(text, element["font"])
+            _fit(text, element, strict=True)
+        except Undrawable as exc:
+            problems.append((name, f"{exc} It cannot be printed on the certificate."))
+        except TextTooLong:
+            problems.append(
+                (name, "Too long to print: it does not fit on two lines at the smallest size. Shorten it.")
+            )
+    return problems
 
 
 def _text_ops(text: str, element: dict) -> list:
@@ -231,12 +282,32 @@ def _plan(inp: RenderInput, layout: dict) -> list:
 _ANCHORS = {"left": "ls", "center": "ms", "right": "rs"}
 
 
+def _run_positions(op: TextOp, runs: list) -> list[tuple[str, str | None, float]]:
+    """Each run with its left edge, laid out left to right from the line's anchor."""
+    widths = [pil_font_file(path, op.family, op.size).getlength(run) for run, path in runs]
+    x = op.x - {"left": 0, "center": sum(widths) / 2, "right": sum(widths)}[op.align]
+    positions = []
+    for (run, path), width in zip(runs, widths, strict=True):
+        positions.append((run, path, x))
+        x += width
+    return positions
+
+
+def _paint_text(draw: ImageDraw.ImageDraw, op: TextOp) -> None:
+    runs = _runs(op.text, op.family)
+    if len(runs) == 1:  # one font: Pillow (libraqm) anchors, shapes and orders the whole line
+        font = pil_font_file(runs[0][1], op.family, op.size)
+        draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
+        return
+    for run, path, x in _run_positions(op, runs):
+        draw.text((x, op.y), run, font=pil_font_file(path, op.family, op.size), fill=op.color, anchor="ls")
+
+
 def _paint_image(image: Image.Image, ops: list) -> None:
     draw = ImageDraw.Draw(image)
     for op in ops:
         if isinstance(op, TextOp):
-            font = pil_font(op.family, op.size)
-            draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
+            _paint_text(draw, op)
         elif isinstance(op, LineOp):
             draw.line([(op.x1, op.y1), (op.x2, op.y2)], fill=op.color, width=round(op.width))
         elif isinstance(op, QROp):
@@ -257,6 +328,21 @@ def render_png(inp: RenderInput) -> bytes:
     return buffer.getvalue()
 
 
+def _visual_order(text: str) -> str:
+    """A right-to-left run as a PDF stores text: in visual order (readers and search reorder it back
+    to logical). Marks stay after their base letter; a run with left-to-right letters is left as is."""
+    kinds = {unicodedata.bidirectional(c) for c in text}
+    if not kinds & {"R", "AL"} or "L" in kinds:
+        return text
+    clusters: list[str] = []
+    for character in text:
+        if clusters and unicodedata.combining(character):
+            clusters[-1] += character
+        else:
+            clusters.append(character)
+    return "".join(reversed(clusters))
+
+
 class _PdfPainter:
     """Maps canvas pixels (origin top left) to PDF points (origin bottom left) on an A4 landscape page."""
 
@@ -269,19 +355,30 @@ class _PdfPainter:
     def point(self, x: float, y: float) -> tuple[float, float]:
         return self.left + x * self.scale, self.top - y * self.scale
 
+    def _invisible(self, text: str, font: str, size: float, x: float, y: float) -> None:
+        out = self.pdf.beginText()
+        out.setTextRenderMode(3)
+        out.setFont(font, size)
+        out.setTextOrigin(x, y)
+        out.textOut(_visual_order(text))
+        self.pdf.drawText(out)
+
     def invisible_text(self, ops: list) -> None:
-        """Text render mode 3: selectable and searchable, never painted."""
+        """Text render mode 3: selectable and searchable, never painted. Each run is written in the
+        font that has its characters, in logical order, so any script is found by a search."""
         for op in ops:
-            text = self.pdf.beginText()
-            text.setTextRenderMode(3)
-            text.setFont(pdf_font(op.family), op.size * self.scale)
+            runs = _runs(op.text, op.family)
+            size = op.size * self.scale
+            if len(runs) > 1:
+                for run, path, x in _run_positions(op, runs):
+                    self._invisible(run, pdf_font_file(path, op.family), size, *self.point(x, op.y))
+                continue
+            font = pdf_font_file(runs[0][1], op.family)
             x, y = self.point(op.x, op.y)
             if op.align != "left":
-                width = self.pdf.stringWidth(op.text, pdf_font(op.family), op.size * self.scale)
+                width = self.pdf.stringWidth(op.text, font, size)
                 x -= width / 2 if op.align == "center" else width
-            text.setTextOrigin(x, y)
-            text.textOut(op.text)
-            self.pdf.drawText(text)
+            self._invisible(op.text, font, size, x, y)
 
 
 def render_pdf(inp: RenderInput) -> bytes:

@@ -217,7 +217,15 @@ def test_optional_elements_can_be_hidden():
 
 @pytest.fixture
 def no_installed_fonts(monkeypatch):
-    caches = (fonts._installed_fonts, fonts.font_path, fonts.pil_font, fonts.pdf_font)
+    caches = (
+        fonts._installed_fonts,
+        fonts.font_path,
+        fonts.pil_font,
+        fonts.pdf_font,
+        fonts.font_chain,
+        fonts.pil_font_file,
+        fonts.pdf_font_file,
+    )
     for cache in caches:
         cache.cache_clear()
     monkeypatch.setattr(fonts, "FONT_DIRS", [])
