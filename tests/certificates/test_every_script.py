@@ -108,3 +108,31 @@ def test_a_name_no_font_can_draw_is_refused_naming_the_field_also_per_row_and_in
         preview["summary"]["ready"] == 1
         and preview["error_rows"][0]["errors"][0]["column"] == "recipient_name"
     )
+
+
+def test_the_seal_carries_the_issuers_name_never_ours():
+    from certificates.rendering.background import seal_text
+    from certificates.rendering.render import render_image
+
+    assert seal_text("Northfield University") == "NORTHFIELD UNIVERSITY \u2022 "
+    assert (
+        seal_text("The Very Long Named Institute of Advanced Studies in Engineering")
+        == "TVLNIOASIE \u2022 " * 2
+    )
+    assert seal_text("جامعة القاهرة") == ""  # letters set one by one cannot join: the ring stays plain
+    seal = DEFAULT_LAYOUT["elements"]["seal"]
+    box = (
+        seal["x"] - seal["size"] // 2,
+        seal["y"] - seal["size"] // 2,
+        seal["x"] + seal["size"] // 2,
+        seal["y"],
+    )
+    seals = [
+        render_image(
+            RenderInput(
+                name, "Ada Lovelace", "MSc", dt.date(2026, 6, 30), None, None, "CV-7KQ2-M9XD-4HPA-T3BN-G", "x"
+            )
+        ).crop(box)
+        for name in ("Northfield University", "Southgate College")
+    ]
+    assert ImageChops.difference(*seals).getbbox() is not None
