@@ -176,6 +176,7 @@ ISSUED_FIELDS = (
     "content_hash",
     "signing_key",
     "qr_text",
+    "template_version",
 )
 
 
@@ -226,6 +227,9 @@ class Certificate(models.Model):
     credential_id = models.CharField(max_length=32, unique=True)
     external_id = models.CharField(max_length=100, null=True, blank=True)
     template = models.ForeignKey(CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    # The template's version this certificate was issued with ({"layout": ..., "background": file
+    # name}): it is what renders it, so editing or deleting the template never changes it.
+    template_version = models.JSONField(null=True, blank=True)
     batch = models.ForeignKey(
         IssuanceBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
     )

@@ -89,6 +89,7 @@ def build_certificate(
         credential_id=credential_id,
         external_id=external_id or None,
         template=template,
+        template_version=template_version(template),
         batch=batch,
         recipient_name=fields["recipient_name"],
         recipient_email=fields["recipient_email"] or "",
@@ -103,6 +104,14 @@ def build_certificate(
         qr_text=qr_text,
         issued_by=issued_by,
     )
+
+
+def template_version(template: CertificateTemplate | None) -> dict | None:
+    """The template as it is now: stored with the certificate, it renders it for good (background
+    files are never overwritten: a new upload gets a new name)."""
+    if template is None:
+        return None
+    return {"id": template.pk, "layout": template.layout or {}, "background": template.background.name or ""}
 
 
 def issued_event_data(certificate: Certificate) -> dict:

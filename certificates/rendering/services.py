@@ -3,6 +3,7 @@
 import logging
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -21,13 +22,20 @@ def enqueue_render(certificate_id: int) -> None:
 
 
 def _template_background(certificate: Certificate):
-    template = certificate.template
-    if template is None or not template.background:
-        return None, (template.layout if template else None) or None
+    """(background image or None, layout or None) of the template version the certificate was
+    issued with; certificates issued before versions were kept read their template as it is."""
+    version = certificate.template_version
+    if version is None and certificate.template is not None:
+        template = certificate.template
+        version = {"layout": template.layout, "background": template.background.name or ""}
+    if not version:
+        return None, None
+    if not version.get("background"):
+        return None, version.get("layout") or None
     from PIL import Image
 
-    with template.background.open("rb") as fh:
-        return Image.open(fh).convert("RGB"), template.layout or None
+    with default_storage.open(version["background"], "rb") as fh:
+        return Image.open(fh).convert("RGB"), version.get("layout") or None
 
 
 def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:

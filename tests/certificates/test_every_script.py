@@ -136,3 +136,33 @@ def test_the_seal_carries_the_issuers_name_never_ours():
         for name in ("Northfield University", "Southgate College")
     ]
     assert ImageChops.difference(*seals).getbbox() is not None
+
+
+@pytest.mark.django_db
+def test_a_template_change_never_changes_an_issued_certificates_rendering(org, admin_user):
+    from certificates.designs.services import template_update
+    from certificates.lifecycle.services import certificate_issue
+    from certificates.models import CertificateTemplate
+    from certificates.rendering.services import certificate_render
+    from organizations.access import Actor
+
+    actor = Actor(user=admin_user)
+    template = CertificateTemplate.objects.create(
+        organization=org, name="Gold", layout={"elements": {"heading": {"text": "Diploma"}}}
+    )
+    certificate = certificate_issue(
+        actor=actor,
+        organization=org,
+        recipient_name="Ada",
+        title="MSc",
+        issue_date=dt.date(2026, 6, 30),
+        template=template,
+    )
+    before = certificate_render(certificate=certificate, force=True).image.read()
+    template_update(
+        actor=actor, template=template, layout={"elements": {"heading": {"text": "Something else"}}}
+    )
+    certificate.refresh_from_db()
+    after = certificate_render(certificate=certificate, force=True).image.read()
+    assert certificate.template_version["layout"]["elements"]["heading"]["text"] == "Diploma"
+    assert before == after
