@@ -8,12 +8,14 @@ import math
 import re
 
 from certificates.rendering.fonts import FONT_CANDIDATES
+from certificates.rendering.words import DATE_FORMATS, LANGUAGES, word
 
 DEFAULT_LAYOUT: dict = {
     "version": 1,
     "canvas": {"width": 2000, "height": 1414},
     "colors": {"paper": "#fbf8f0", "primary": "#1f3a5f", "accent": "#b08a3e"},
     "date_format": "iso",
+    "language": "en",
     "elements": {
         "org_name": {"x": 1000, "y": 240, "font": "serif-bold", "size": 50, "color": "#1f3a5f", "align": "center", "max_width": 1400},
         "heading": {"x": 1000, "y": 365, "font": "serif-bold", "size": 96, "color": "#1f3a5f", "align": "center", "max_width": 1500, "text": "Certificate of Completion"},
@@ -84,8 +86,13 @@ def _merge(layout: dict) -> dict:
     for key in ("canvas", "colors"):
         merged[key].update(layout.get(key) or {})
     merged["date_format"] = layout.get("date_format", merged["date_format"])
+    merged["language"] = layout.get("language", merged["language"])
     for name, element in (layout.get("elements") or {}).items():
         merged["elements"][name].update(element)
+    for element in merged["elements"].values():  # the fixed words, in the template's language
+        for key in ("text", "label", "caption"):
+            if isinstance(element.get(key), str):
+                element[key] = word(element[key], merged["language"])
     return merged
 
 
@@ -127,8 +134,10 @@ def _top_level_errors(layout: dict) -> list[str]:
     for key, value in _section(layout, "colors").items():
         known = key in DEFAULT_LAYOUT["colors"]
         errors.append(_color_error(f"colors.{key}", value) if known else f"colors.{key}: unknown colour")
-    if layout.get("date_format", "iso") not in ("iso", "long"):
-        errors.append("date_format: must be 'iso' or 'long'")
+    if layout.get("date_format", "iso") not in DATE_FORMATS:
+        errors.append(f"date_format: must be one of {', '.join(repr(f) for f in DATE_FORMATS)}")
+    if layout.get("language", "en") not in LANGUAGES:
+        errors.append(f"language: must be one of {', '.join(LANGUAGES)}")
     if layout.get("version", 1) != 1:
         errors.append("version: must be 1")
     return [error for error in errors if error]

@@ -6,9 +6,9 @@ and :func:`layout_schema_errors` explains what is wrong with it, field by field.
 
 Coordinates are canvas pixels, origin top left; a text element's ``y`` is its *baseline* and ``x``
 is its left edge, centre or right edge according to ``align``. Text shrinks to fit ``max_width``
-(down to 60 % of ``size``) and then wraps onto a second line. Dates print as ISO ``YYYY-MM-DD``
-by default (unambiguous for people and for the OCR in the fraud pipeline); ``"date_format": "long"``
-prints ``15 January 2025``.
+(down to 60 % of ``size``), then wraps onto a second line, else issuing refuses it. Dates print as
+ISO ``YYYY-MM-DD`` by default (unambiguous for people and for the OCR in the fraud pipeline); the
+layout's ``date_format`` and ``language`` (words.py) print them and the fixed words otherwise.
 
 Both outputs come from one drawing plan, so they match: the PNG draws it with Pillow; the PDF (A4
 landscape) embeds the background as an image and draws text, lines and the QR code as vectors, so
@@ -33,6 +33,7 @@ from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_
 from certificates.rendering.layout import STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
+from certificates.rendering.words import format_date
 
 PRODUCER = "CertVerify"
 
@@ -40,8 +41,6 @@ PRODUCER = "CertVerify"
 # about a second per page for the background image.
 rl_config.useA85 = 0
 
-
-_MONTHS = "January February March April May June July August September October November December".split()
 
 # --- fonts ------------------------------------------------------------------------------------------
 
@@ -95,27 +94,26 @@ class QROp:
     size: int
 
 
-def _format_date(value: dt.date | str | None, date_format: str) -> str | None:
+def _format_date(value: dt.date | str | None, date_format: str, language: str = "en") -> str | None:
     if value in (None, ""):
         return None
     date = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    if date_format == "long":
-        return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
-    return date.isoformat()
+    return format_date(date, date_format, language)
 
 
 def printed_date(value: dt.date | str, layout: dict | None) -> str | None:
     """A date as a certificate with this layout prints it (the bulk preview shows it)."""
-    return _format_date(value, resolve_layout(layout)["date_format"])
+    resolved = resolve_layout(layout)
+    return _format_date(value, resolved["date_format"], resolved["language"])
 
 
-def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]:
+def _element_values(inp: RenderInput, date_format: str, language: str = "en") -> dict[str, str | None]:
     values = {
         "org_name": inp.organization_name,
         "recipient_name": inp.recipient_name,
         "title": inp.title,
-        "issue_date": _format_date(inp.issue_date, date_format),
-        "expiry_date": _format_date(inp.expiry_date, date_format),
+        "issue_date": _format_date(inp.issue_date, date_format, language),
+        "expiry_date": _format_date(inp.expiry_date, date_format, language),
         "grade": inp.grade,
         "credential_id": inp.credential_id,
     }
@@ -256,7 +254,7 @@ def _qr_ops(element: dict, qr_text: str) -> list:
 
 def _plan(inp: RenderInput, layout: dict) -> list:
     """Everything drawn on top of the background, in drawing order, independent of the output format."""
-    values = _element_values(inp, layout["date_format"])
+    values = _element_values(inp, layout["date_format"], layout["language"])
     ops: list = []
     for name, element in layout["elements"].items():
         if element.get("visible") is False or name == "seal":

@@ -201,7 +201,7 @@ def test_default_and_empty_layouts_are_valid():
         ),
         ({"colors": {"paper": "#fff"}}, "colors.paper: must be a colour like #1f3a5f"),
         ({"canvas": {"width": 100}}, "canvas.width: must be between 800 and 6000"),
-        ({"date_format": "us"}, "date_format: must be 'iso' or 'long'"),
+        ({"date_format": "us"}, "date_format: must be one of 'iso', 'long', 'dmy', 'mdy'"),
     ],
 )
 def test_layout_errors_name_the_field_and_the_rule(layout, error):
