@@ -140,12 +140,12 @@ def _text_width(text: str, family: str, size: int) -> float:
 
 def _wrap_in_two(text: str, family: str, size: int) -> list[str]:
     """Split at the space that best balances the two lines (between characters when there is no
-    space, as in Chinese or Japanese names)."""
+    space, as in Chinese or Japanese names or one long word)."""
     words = text.split(" ")
     if len(words) >= 2:
         splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    elif len(text) >= 2 and not any(c.isascii() for c in text):
-        splits = [(text[:i], text[i:]) for i in range(1, len(text))]
+    elif len(text) >= 2:
+        splits = [(text[:i], text[i:]) for i in range(1, len(text)) if not unicodedata.combining(text[i])]
     else:
         return [text]
     return list(min(splits, key=lambda pair: max(_text_width(p, family, size) for p in pair)))
