@@ -87,6 +87,10 @@ def _merge(layout: dict) -> dict:
         merged[key].update(layout.get(key) or {})
     merged["date_format"] = layout.get("date_format", merged["date_format"])
     merged["language"] = layout.get("language", merged["language"])
+    primary = merged["colors"]["primary"]
+    for element in merged["elements"].values():  # text in the standard primary follows colors.primary
+        if element.get("color") == DEFAULT_LAYOUT["colors"]["primary"]:
+            element["color"] = primary
     for name, element in (layout.get("elements") or {}).items():
         merged["elements"][name].update(element)
     for element in merged["elements"].values():  # the fixed words, in the template's language

@@ -60,3 +60,15 @@ def test_a_hindi_certificates_pdf_is_searchable_in_hindi():
     pdf = render_pdf(_input(layout={"language": "hi", "date_format": "long"}))
     text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert "पूर्णता प्रमाणपत्र" in text and "30 जून 2026" in text
+
+
+def test_the_primary_colour_colours_the_text_set_in_it_unless_an_element_says_otherwise():
+    layout = resolve_layout({"colors": {"primary": "#7a1f2b"}, "elements": {"title": {"color": "#000000"}}})
+    assert (
+        layout["elements"]["heading"]["color"] == "#7a1f2b"
+        and layout["elements"]["org_name"]["color"] == "#7a1f2b"
+    )
+    assert layout["elements"]["title"]["color"] == "#000000"
+    assert (
+        layout["elements"]["recipient_name"]["color"] == "#141414"
+    )  # not in the primary colour to begin with
