@@ -119,6 +119,11 @@ urlpatterns = [
     path("templates/preview.png", template_views.template_live_preview_view, name="template-live-preview"),
     path("templates/<int:pk>/", template_views.template_edit_view, name="template-edit"),
     path("templates/<int:pk>/preview.png", template_views.template_preview_view, name="template-preview"),
+    path(
+        "templates/gallery/<slug:key>.png",
+        template_views.gallery_preview_view,
+        name="template-gallery-preview",
+    ),
     # Verifications
     path("verifications/", verification_views.verification_list_view, name="verifications"),
     path("verifications/<uuid:pk>/", verification_views.verification_detail_view, name="verification-detail"),

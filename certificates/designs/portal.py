@@ -12,13 +12,14 @@ import json
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates.designs import forms as design_forms
+from certificates.designs import gallery
 from certificates.designs import services as template_services
 from certificates.lifecycle import forms
 from certificates.lifecycle.portal import usable_templates
@@ -109,7 +110,8 @@ def certificate_preview_view(request):
 @require_GET
 def template_list_view(request):
     templates = usable_templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
-    return render(request, "portal/templates/list.html", {"templates": templates})
+    context = {"templates": templates, "gallery": gallery.GALLERY}
+    return render(request, "portal/templates/list.html", context)
 
 
 def _own_template(request, pk: int) -> CertificateTemplate:
@@ -120,7 +122,10 @@ def _own_template(request, pk: int) -> CertificateTemplate:
 
 def _template_form_page(request, template: CertificateTemplate | None):
     portal = request.portal
-    initial = {"layout": design_forms.layout_example()}
+    start = gallery.BY_KEY.get(request.GET.get("start", ""))
+    initial = {"layout": _layout_text(start.layout) if start else design_forms.layout_example()}
+    if start is not None:
+        initial["name"] = start.name
     if template is not None:
         initial = {"name": template.name, "layout": _layout_text(template.layout)}
     form = design_forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
@@ -205,3 +210,15 @@ def template_live_preview_view(request):
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
     values = {"organization_name": request.portal.organization.name}
     return _png(_preview_png(layout=layout, background=_background(template), values=values))
+
+
+@portal_view(Role.ADMIN)
+@require_GET
+def gallery_preview_view(request, key: str):
+    """A starting design of the gallery drawn with sample values and the organization's name."""
+    design = gallery.BY_KEY.get(key)
+    if design is None:
+        raise Http404("No such design.")
+    return _png(
+        _preview_png(layout=design.layout, values={"organization_name": request.portal.organization.name})
+    )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas as pdf_canvas
 
@@ -341,11 +341,16 @@ def _visual_order(text: str) -> str:
     return "".join(reversed(clusters))
 
 
+def _page(width: int, height: int) -> tuple[float, float]:
+    """A4 in the canvas's orientation: landscape for the standard design, portrait for a tall one."""
+    return portrait(A4) if height > width else landscape(A4)
+
+
 class _PdfPainter:
-    """Maps canvas pixels (origin top left) to PDF points (origin bottom left) on an A4 landscape page."""
+    """Maps canvas pixels (origin top left) to PDF points (origin bottom left) on an A4 page."""
 
     def __init__(self, pdf: pdf_canvas.Canvas, width: int, height: int):
-        page_width, page_height = landscape(A4)
+        page_width, page_height = _page(width, height)
         self.pdf, self.scale = pdf, min(page_width / width, page_height / height)
         self.left = (page_width - width * self.scale) / 2
         self.top = page_height - (page_height - height * self.scale) / 2
@@ -380,7 +385,7 @@ class _PdfPainter:
 
 
 def render_pdf(inp: RenderInput) -> bytes:
-    """A one-page A4 landscape PDF showing exactly the PNG rendering, with the text as an invisible layer.
+    """A one-page A4 PDF (landscape, or portrait for a tall canvas) showing exactly the PNG rendering, with the text as an invisible layer.
 
     The page image is the same raster as the PNG, so a genuine PDF rasterized by a verifier matches
     the stored original pixel for pixel (layer 4 compares them); the invisible text keeps the PDF
@@ -389,14 +394,14 @@ def render_pdf(inp: RenderInput) -> bytes:
     layout = resolve_layout(inp.layout)
     width, height = layout["canvas"]["width"], layout["canvas"]["height"]
     buffer = io.BytesIO()
-    pdf = pdf_canvas.Canvas(buffer, pagesize=landscape(A4))
+    pdf = pdf_canvas.Canvas(buffer, pagesize=_page(width, height))
     pdf.setProducer(PRODUCER)
     pdf.setCreator(PRODUCER)
     pdf.setTitle(f"{inp.title} \u2013 {inp.recipient_name}")
     pdf.setAuthor(inp.organization_name)
     pdf.setSubject(f"Credential {inp.credential_id}")
     painter = _PdfPainter(pdf, width, height)
-    page_width, page_height = landscape(A4)
+    page_width, page_height = _page(width, height)
     pdf.setFillColorRGB(*(c / 255 for c in rgb(layout["colors"]["paper"])))
     pdf.rect(0, 0, page_width, page_height, stroke=0, fill=1)  # letterbox for canvases that are not A4-shaped
     left, bottom = painter.point(0, height)

@@ -103,3 +103,20 @@ def test_the_preview_never_goes_blank_and_required_errors_clear_when_filled(
     page.wait_for_timeout(1500)
     assert page.evaluate("window.blankFrames") == 0
     screenshot(page, f"issue-form-{viewport['width']}", full_page=False)
+
+
+def test_the_design_gallery_shows_landscape_and_portrait_starting_designs(
+    page, live_server, screenshot, ada, northwind
+):
+    sign_in(page, ada.email)
+    page.goto("/portal/templates/")
+    gallery = page.locator("#design-gallery img")
+    expect(gallery).to_have_count(4)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#design-gallery img')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=30_000,
+    )
+    screenshot(page, "template-gallery")
+    page.get_by_role("link", name="Start from the Portrait design (portrait)").click()
+    expect(page.get_by_label("Name")).to_have_value("Portrait")
+    assert '"height": 2000' in page.get_by_label("Layout (JSON)").input_value()

@@ -512,3 +512,27 @@ def test_dashboard_counts_certificates_and_suggests_issuing(owner_client, org, i
     body = owner_client.get("/portal/").content.decode()
     assert "Certificates issued" in body and "1 in the last 30 days" in body
     assert 'id="verifications-chart"' in body
+
+
+def test_the_gallery_offers_landscape_and_portrait_designs_that_open_in_the_editor(admin_client, org):
+    from certificates.designs.gallery import GALLERY
+    from certificates.rendering.layout import layout_schema_errors
+
+    page = admin_client.get("/portal/templates/").content.decode()
+    assert {design.orientation for design in GALLERY} == {"landscape", "portrait"} and len(GALLERY) >= 4
+    for design in GALLERY:
+        assert layout_schema_errors(design.layout) == []
+        assert f"?start={design.key}" in page
+    preview = admin_client.get("/portal/templates/gallery/portrait-classic.png")
+    width, height = Image.open(io.BytesIO(preview.content)).size
+    assert preview["Content-Type"] == "image/png" and height > width  # drawn upright
+    editor = admin_client.get("/portal/templates/new/?start=modern")
+    assert json.loads(editor.context["form"].initial["layout"])["colors"]["primary"] == "#0f4c5c"
+    response = admin_client.post(
+        "/portal/templates/new/", {"name": "Modern", "layout": editor.context["form"].initial["layout"]}
+    )
+    assert response.status_code == 302
+    assert (
+        CertificateTemplate.objects.get(organization=org, name="Modern").layout["elements"]["seal"]["x"]
+        == 1640
+    )
