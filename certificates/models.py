@@ -39,6 +39,8 @@ class CertificateTemplate(models.Model):
     )
     name = models.CharField(max_length=100)
     background = models.ImageField(upload_to="templates/", blank=True)
+    logo = models.ImageField(upload_to="templates/", blank=True)  # placed in the layout's "logo" box
+    signature_image = models.ImageField(upload_to="templates/", blank=True)  # above the signature line
     layout = models.JSONField(default=dict, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

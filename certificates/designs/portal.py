@@ -42,7 +42,21 @@ def _background(template: CertificateTemplate | None):
         return Image.open(fh).convert("RGB")
 
 
-def _preview_png(*, layout: dict | None, background=None, values: dict | None = None) -> bytes:
+def _saved_images(template: CertificateTemplate | None) -> dict:
+    """The template's saved logo and signature image, for its previews."""
+    images = {}
+    for name in template_services.IMAGE_FIELDS:
+        stored = getattr(template, name) if template is not None else None
+        if stored:
+            with stored.open("rb") as fh:
+                images[name] = Image.open(fh)
+                images[name].load()
+    return images
+
+
+def _preview_png(
+    *, layout: dict | None, background=None, values: dict | None = None, images: dict | None = None
+) -> bytes:
     """A downscaled rendering with sample values, marked PREVIEW so it cannot pass for a certificate."""
     values = values or {}
     sample_id = "CV-0000-0000-0000-0000-0"
@@ -58,6 +72,7 @@ def _preview_png(*, layout: dict | None, background=None, values: dict | None = 
             qr_text=f"https://preview.invalid/verify/{sample_id}/?p=" + "PREVIEW0" * 22,
             background=background,
             layout=layout,
+            **(images or {}),
         )
     )
     image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH))
@@ -96,7 +111,10 @@ def certificate_preview_view(request):
     template = values.pop("template", None)
     try:
         data = _preview_png(
-            layout=template.layout if template else None, background=_background(template), values=values
+            layout=template.layout if template else None,
+            background=_background(template),
+            values=values,
+            images=_saved_images(template),
         )
     except LayoutError:  # a stored layout made invalid by a later schema change: show the standard one
         data = _preview_png(layout=None, values=values)
@@ -135,6 +153,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
         data = form.cleaned_data
         upload = data.get("background")
         background = upload.read() if upload else None
+        images = {name: data[name].read() for name in template_services.IMAGE_FIELDS if data.get(name)}
         try:
             if template is None:
                 template = template_services.template_create(
@@ -143,6 +162,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
                     name=data["name"],
                     layout=data["layout"],
                     background=background,
+                    images=images,
                 )
             else:
                 template = template_services.template_update(
@@ -152,6 +172,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
                     layout=data["layout"],
                     background=background,
                     remove_background=data.get("remove_background", False),
+                    images=images,
                 )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -184,7 +205,12 @@ def template_preview_view(request, pk: int):
     template = get_object_or_404(usable_templates(request), pk=pk)
     values = {"organization_name": request.portal.organization.name}
     try:
-        data = _preview_png(layout=template.layout or None, background=_background(template), values=values)
+        data = _preview_png(
+            layout=template.layout or None,
+            background=_background(template),
+            values=values,
+            images=_saved_images(template),
+        )
     except LayoutError:
         data = _preview_png(layout=None, values=values)
     return _png(data)
@@ -209,7 +235,11 @@ def template_live_preview_view(request):
     template_id = request.POST.get("template", "")
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
     values = {"organization_name": request.portal.organization.name}
-    return _png(_preview_png(layout=layout, background=_background(template), values=values))
+    return _png(
+        _preview_png(
+            layout=layout, background=_background(template), values=values, images=_saved_images(template)
+        )
+    )
 
 
 @portal_view(Role.ADMIN)

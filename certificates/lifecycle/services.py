@@ -111,7 +111,13 @@ def template_version(template: CertificateTemplate | None) -> dict | None:
     files are never overwritten: a new upload gets a new name)."""
     if template is None:
         return None
-    return {"id": template.pk, "layout": template.layout or {}, "background": template.background.name or ""}
+    return {
+        "id": template.pk,
+        "layout": template.layout or {},
+        "background": template.background.name or "",
+        "logo": template.logo.name or "",
+        "signature_image": template.signature_image.name or "",
+    }
 
 
 def issued_event_data(certificate: Certificate) -> dict:

@@ -27,6 +27,7 @@ DEFAULT_LAYOUT: dict = {
         "issue_date": {"x": 210, "y": 990, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Issued: "},
         "expiry_date": {"x": 210, "y": 1042, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Valid until: "},
         "signature": {"x": 210, "y": 1150, "width": 440, "color": "#262626", "label": "Authorized signature"},
+        "logo": {"x": 150, "y": 140, "width": 240, "height": 200},
         "seal": {"x": 1000, "y": 1030, "size": 220},
         "credential_id": {"x": 1000, "y": 1254, "font": "mono-bold", "size": 32, "color": "#141414", "align": "center", "label": "Credential ID: "},
         "qr": {"x": 1472, "y": 832, "size": 392, "caption": "Scan to verify"},
@@ -59,7 +60,8 @@ _ELEMENT_KEYS = {
     **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
     **{name: _TEXT_KEYS | {"text"} for name in STATIC_ELEMENTS},
     "qr": {"x", "y", "size", "caption"},
-    "signature": {"x", "y", "width", "color", "label", "visible"},
+    "signature": {"x", "y", "width", "color", "label", "name", "visible"},
+    "logo": {"x", "y", "width", "height", "visible"},
     "seal": {"x", "y", "size", "visible"},
 }
 
@@ -197,6 +199,16 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
         return _qr_size_errors(path, element, width, height)
     if name == "seal":
         return [_range_error(f"{path}.size", element["size"], 60, min(width, height) / 2)]
+    if name == "logo":
+        errors = [
+            _range_error(f"{path}.width", element["width"], 20, width),
+            _range_error(f"{path}.height", element["height"], 20, height),
+        ]
+        if not any(errors) and (
+            element["x"] + element["width"] > width or element["y"] + element["height"] > height
+        ):
+            errors.append(f"{path}: the logo must lie entirely inside the canvas")
+        return errors
     if name == "signature":
         return [_range_error(f"{path}.width", element["width"], 50, width)]
     return _text_style_errors(path, element, width)

@@ -21,7 +21,7 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.utils import ImageReader
@@ -63,6 +63,8 @@ class RenderInput:
     qr_text: str
     background: Image.Image | None = None
     layout: dict | None = None
+    logo: Image.Image | None = None  # the template's, placed in the layout's logo box
+    signature_image: Image.Image | None = None  # drawn above the signature line
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,15 @@ class LineOp:
     y2: float
     width: float
     color: str
+
+
+@dataclass(frozen=True)
+class ImageOp:
+    image: Image.Image
+    x: float
+    y: float
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
@@ -226,11 +237,27 @@ def _text_ops(text: str, element: dict) -> list:
     return ops
 
 
-def _signature_ops(element: dict) -> list:
+def _signature_ops(element: dict, image: Image.Image | None = None) -> list:
+    """The line, the signatory's name and role under it, and the signature image above it."""
     x, y, width = element["x"], element["y"], element["width"]
-    ops: list = [LineOp(x, y, x + width, y, 2.5, element["color"])]
+    ops: list = [ImageOp(image, x, y - 130, width, 120)] if image is not None else []
+    ops.append(LineOp(x, y, x + width, y, 2.5, element["color"]))
+    below = y + 42
+    if element.get("name"):
+        ops.append(
+            TextOp(
+                normalize_text(element["name"]),
+                "sans-bold",
+                28,
+                element["color"],
+                x + width / 2,
+                below,
+                "center",
+            )
+        )
+        below += 36
     if element.get("label"):
-        ops.append(TextOp(element["label"], "sans", 28, element["color"], x + width / 2, y + 42, "center"))
+        ops.append(TextOp(element["label"], "sans", 28, element["color"], x + width / 2, below, "center"))
     return ops
 
 
@@ -262,7 +289,10 @@ def _plan(inp: RenderInput, layout: dict) -> list:
         if name == "qr":
             ops += _qr_ops(element, inp.qr_text)
         elif name == "signature":
-            ops += _signature_ops(element)
+            ops += _signature_ops(element, inp.signature_image)
+        elif name == "logo":
+            if inp.logo is not None:
+                ops.append(ImageOp(inp.logo, element["x"], element["y"], element["width"], element["height"]))
         elif name in STATIC_ELEMENTS:
             ops += (
                 _text_ops(normalize_text(element["text"]), element) if element.get("text", "").strip() else []
@@ -301,10 +331,22 @@ def _paint_text(draw: ImageDraw.ImageDraw, op: TextOp) -> None:
         draw.text((x, op.y), run, font=pil_font_file(path, op.family, op.size), fill=op.color, anchor="ls")
 
 
+def _paste_fitted(canvas: Image.Image, op: ImageOp) -> None:
+    """The image scaled to fit its box (aspect kept), centred in it, transparent parts left clear."""
+    picture = ImageOps.contain(
+        ImageOps.exif_transpose(op.image).convert("RGBA"), (round(op.width), round(op.height))
+    )
+    left = round(op.x + (op.width - picture.width) / 2)
+    top = round(op.y + (op.height - picture.height) / 2)
+    canvas.paste(picture, (left, top), picture)
+
+
 def _paint_image(image: Image.Image, ops: list) -> None:
     draw = ImageDraw.Draw(image)
     for op in ops:
-        if isinstance(op, TextOp):
+        if isinstance(op, ImageOp):
+            _paste_fitted(image, op)
+        elif isinstance(op, TextOp):
             _paint_text(draw, op)
         elif isinstance(op, LineOp):
             draw.line([(op.x1, op.y1), (op.x2, op.y2)], fill=op.color, width=round(op.width))

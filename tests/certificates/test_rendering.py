@@ -177,7 +177,7 @@ def test_default_and_empty_layouts_are_valid():
     [
         ([], "layout: must be an object"),
         ({"paper_size": "A4"}, "paper_size: unknown setting"),
-        ({"elements": {"logo": {"x": 1}}}, "elements.logo: unknown element"),
+        ({"elements": {"watermark": {"x": 1}}}, "elements.watermark: unknown element"),
         ({"elements": {"title": {"rotation": 5}}}, "elements.title.rotation: unknown setting"),
         ({"elements": {"title": {"x": -5}}}, "elements.title.x: must be between 0 and 2000"),
         ({"elements": {"title": {"y": 1500}}}, "elements.title.y: must be between 0 and 1414"),

@@ -536,3 +536,53 @@ def test_the_gallery_offers_landscape_and_portrait_designs_that_open_in_the_edit
         CertificateTemplate.objects.get(organization=org, name="Modern").layout["elements"]["seal"]["x"]
         == 1640
     )
+
+
+def test_an_uploaded_logo_and_signature_print_where_the_layout_places_them_and_stay_on_issued_certificates(
+    admin_client, org, admin_user
+):
+    from certificates.lifecycle.services import certificate_issue
+    from certificates.rendering.services import certificate_render
+
+    layout = {
+        "elements": {
+            "logo": {"x": 1700, "y": 150, "width": 160, "height": 160},
+            "signature": {"name": "Dr Ada Byron"},
+        }
+    }
+    response = admin_client.post(
+        "/portal/templates/new/",
+        {
+            "name": "With logo",
+            "layout": json.dumps(layout),
+            "logo": SimpleUploadedFile(
+                "logo.png", png_bytes((200, 200), (200, 20, 20)), content_type="image/png"
+            ),
+            "signature_image": SimpleUploadedFile(
+                "sig.png", png_bytes((300, 100), (20, 20, 160)), content_type="image/png"
+            ),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    template = CertificateTemplate.objects.get(organization=org, name="With logo")
+    certificate = certificate_issue(
+        actor=Actor(user=admin_user), organization=org, recipient_name="Ada", title="MSc",
+        issue_date=dt.date(2026, 6, 30), template=template,
+    )  # fmt: skip
+    png = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert png.getpixel((1780, 230)) == (200, 20, 20)  # the logo, where it was placed
+    assert png.getpixel((210 + 220, 1150 - 70)) == (20, 20, 160)  # the signature, above its line
+
+    admin_client.post(
+        f"/portal/templates/{template.pk}/",
+        {
+            "name": "With logo",
+            "layout": json.dumps(layout),
+            "logo": SimpleUploadedFile(
+                "logo2.png", png_bytes((200, 200), (20, 160, 20)), content_type="image/png"
+            ),
+        },
+    )
+    certificate.refresh_from_db()
+    again = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert again.getpixel((1780, 230)) == (200, 20, 20)  # the issued certificate keeps its version's logo
