@@ -53,56 +53,56 @@ def _overflow(page) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280", "390"])
-def test_the_certificate_list_fits_without_clipping(
-    new_page, live_server, screenshot, ada, northwind, viewport
-):
-    page = new_page(viewport)
-    sign_in(page, ada.email)
-    page.goto("/portal/certificates/")
-    expect(page.locator("#certificates-table tbody tr")).to_have_count(2)
-    screenshot(page, f"certificates-list-{viewport['width']}")
-    assert _overflow(page) == []
-    anchor = page.locator("#certificates-table tbody tr").first.locator("td").last
-    anchor.scroll_into_view_if_needed()
-    expect(anchor).to_be_in_viewport(ratio=1)  # the whole anchor cell, not a sliver
+def test_the_certificate_list_fits_without_clipping(new_page, live_server, screenshot, ada, northwind):
+    for viewport in (LAPTOP, PHONE):
+        page = new_page(viewport)
+        sign_in(page, ada.email)
+        page.goto("/portal/certificates/")
+        expect(page.locator("#certificates-table tbody tr")).to_have_count(2)
+        screenshot(page, f"certificates-list-{viewport['width']}")
+        assert _overflow(page) == [], viewport
+        anchor = page.locator("#certificates-table tbody tr").first.locator("td").last
+        anchor.scroll_into_view_if_needed()
+        expect(anchor).to_be_in_viewport(ratio=1)  # the whole anchor cell, not a sliver
 
 
-@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280", "390"])
 def test_the_preview_never_goes_blank_and_required_errors_clear_when_filled(
-    new_page, live_server, screenshot, ada, northwind, viewport
+    new_page, live_server, screenshot, ada, northwind
 ):
-    page = new_page(viewport)
-    sign_in(page, ada.email)
-    page.goto("/portal/certificates/new/")
-    page.get_by_role("button", name="Issue certificate").click()  # empty: the required errors show
-    name_error = page.locator("#id_recipient_name_error")
-    expect(name_error).to_be_visible()
-    page.get_by_label("Recipient’s full name").fill("Mary Somerville")
-    expect(name_error).to_be_hidden()
-    expect(page.locator("#id_recipient_name")).not_to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_title_error")).to_be_visible()  # still empty: its error stays
+    for viewport in (LAPTOP, PHONE):
+        page = new_page(viewport)
+        sign_in(page, ada.email)
+        page.goto("/portal/certificates/new/")
+        page.get_by_role("button", name="Issue certificate").click()  # empty: the required errors show
+        name_error = page.locator("#id_recipient_name_error")
+        expect(name_error).to_be_visible()
+        page.get_by_label("Recipient’s full name").fill("Mary Somerville")
+        expect(name_error).to_be_hidden()
+        expect(page.locator("#id_recipient_name")).not_to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#id_title_error")).to_be_visible()  # still empty: its error stays
 
-    preview = page.locator("#issue-preview")
-    page.wait_for_function("() => document.getElementById('issue-preview').naturalWidth > 0")
-    # Watch the preview for the whole update: it must show a drawn image at every frame.
-    page.evaluate(
-        """() => {
-          window.blankFrames = 0;
-          const img = document.getElementById('issue-preview');
-          (function watch() {
-            if (!(img.complete && img.naturalWidth > 0)) window.blankFrames++;
-            window.previewWatch = requestAnimationFrame(watch);
-          })();
-        }"""
-    )
-    before = preview.get_attribute("src")
-    page.get_by_label("Course or programme").fill("MSc Astronomy")
-    expect(preview).not_to_have_attribute("src", before, timeout=20_000)
-    page.get_by_label("Recipient’s full name").fill("")  # a preview that cannot be drawn keeps the last one
-    page.wait_for_timeout(1500)
-    assert page.evaluate("window.blankFrames") == 0
-    screenshot(page, f"issue-form-{viewport['width']}", full_page=False)
+        preview = page.locator("#issue-preview")
+        page.wait_for_function("() => document.getElementById('issue-preview').naturalWidth > 0")
+        # Watch the preview for the whole update: it must show a drawn image at every frame.
+        page.evaluate(
+            """() => {
+              window.blankFrames = 0;
+              const img = document.getElementById('issue-preview');
+              (function watch() {
+                if (!(img.complete && img.naturalWidth > 0)) window.blankFrames++;
+                window.previewWatch = requestAnimationFrame(watch);
+              })();
+            }"""
+        )
+        before = preview.get_attribute("src")
+        page.get_by_label("Course or programme").fill("MSc Astronomy")
+        expect(preview).not_to_have_attribute("src", before, timeout=20_000)
+        page.get_by_label("Recipient’s full name").fill(
+            ""
+        )  # a preview that cannot be drawn keeps the last one
+        page.wait_for_timeout(1500)
+        assert page.evaluate("window.blankFrames") == 0
+        screenshot(page, f"issue-form-{viewport['width']}", full_page=False)
 
 
 def test_the_design_gallery_shows_landscape_and_portrait_starting_designs(
