@@ -179,7 +179,12 @@ def _template_form_page(request, template: CertificateTemplate | None):
         else:
             messages.success(request, f"The template “{template.name}” has been saved.")
             return redirect("portal:template-edit", pk=template.pk)
-    context = {"form": form, "template": template, "default_layout": _layout_text(DEFAULT_LAYOUT)}
+    context = {
+        "form": form,
+        "template": template,
+        "default_layout": _layout_text(DEFAULT_LAYOUT),
+        "default_layout_data": DEFAULT_LAYOUT,  # the designer's handles (static/js/designer.js)
+    }
     return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)
 
 
