@@ -6,6 +6,11 @@
 (function () {
   "use strict";
   var STEP = 10;
+  // What each handle says (not the JSON key: "org_name" would read as a form's "Name" field).
+  var TITLES = {
+    org_name: "organization", recipient_name: "recipient", issue_date: "issue date",
+    expiry_date: "expiry date", credential_id: "credential id", qr: "QR code"
+  };
   var BIG_STEP = 50;
 
   function setup(form) {
@@ -58,9 +63,10 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "designer-handle";
-      button.textContent = name.replace(/_/g, " ");
+      var title = TITLES[name] || name.replace(/_/g, " ");
+      button.textContent = title;
       button.setAttribute("data-element", name);
-      button.setAttribute("aria-label", "Move " + name.replace(/_/g, " ") + " (x " + element.x + ", y " + element.y + ")");
+      button.setAttribute("aria-label", "Move " + title + " (x " + element.x + ", y " + element.y + ")");
       button.style.left = element.x * scale + "px";
       button.style.top = element.y * scale + "px";
       button.addEventListener("keydown", function (event) {
