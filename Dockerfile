@@ -1,6 +1,8 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra libgl1 libglib2.0-0 \
+# Fonts for every script a certificate prints (docs/rendering.md): DejaVu, Noto per script, Droid Sans Fallback for CJK.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra \
+    fonts-noto-core fonts-droid-fallback libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements/ requirements/

@@ -39,6 +39,8 @@ class CertificateTemplate(models.Model):
     )
     name = models.CharField(max_length=100)
     background = models.ImageField(upload_to="templates/", blank=True)
+    logo = models.ImageField(upload_to="templates/", blank=True)  # placed in the layout's "logo" box
+    signature_image = models.ImageField(upload_to="templates/", blank=True)  # above the signature line
     layout = models.JSONField(default=dict, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,12 +110,24 @@ class BlockcertsProof(models.Model):
 
 
 class IssuanceBatch(models.Model):
-    """A CSV bulk issuance job with per-row results and progress."""
+    """A bulk issuance job (CSV or XLSX) with per-row results and progress.
+
+    A draft holds an upload between the portal's preview and its confirmation; nothing is issued
+    from it. The archive is the ZIP of the batch's PDFs, built on request by a worker.
+    """
 
     class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (not confirmed)"
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    class ArchiveStatus(models.TextChoices):
+        NONE = "", "Not requested"
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Building"
+        READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="issuance_batches")
@@ -134,8 +148,14 @@ class IssuanceBatch(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
         default=list, blank=True
-    )  # [{"row": 3, "column": "issue_date", "message": "..."}]
+    )  # [{"row": 3, "column": "issue_date", "message": "...", "data": {"<header>": "<value>"}}]
     error = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)  # {"date_order": "dmy", "column_map": {...}}
+    archive = models.FileField(upload_to="batches/archives/", blank=True)
+    archive_status = models.CharField(max_length=10, choices=ArchiveStatus.choices, blank=True)
+    archive_done = models.PositiveIntegerField(default=0)
+    archive_total = models.PositiveIntegerField(default=0)
+    archive_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -156,6 +176,12 @@ class IssuanceBatch(models.Model):
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
+    @property
+    def archive_percent(self) -> int:
+        if self.archive_status == self.ArchiveStatus.READY:
+            return 100
+        return int(100 * self.archive_done / self.archive_total) if self.archive_total else 0
+
 
 # Fixed at issuance: the content hash, the signed QR and the anchor's proof are made of them. A
 # correction is a reissue (certificates/services.py), which is audited and keeps the old record.
@@ -175,6 +201,7 @@ ISSUED_FIELDS = (
     "content_hash",
     "signing_key",
     "qr_text",
+    "template_version",
 )
 
 
@@ -225,6 +252,9 @@ class Certificate(models.Model):
     credential_id = models.CharField(max_length=32, unique=True)
     external_id = models.CharField(max_length=100, null=True, blank=True)
     template = models.ForeignKey(CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    # The template's version this certificate was issued with ({"layout": ..., "background": file
+    # name}): it is what renders it, so editing or deleting the template never changes it.
+    template_version = models.JSONField(null=True, blank=True)
     batch = models.ForeignKey(
         IssuanceBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
     )

@@ -110,12 +110,27 @@ urlpatterns = [
     path("delivery/", holder_views.delivery_view, name="delivery"),
     path("delivery/<int:pk>/resend/", holder_views.resend_view, name="delivery-resend"),
     path("delivery/batches/<int:pk>/send/", holder_views.batch_release_view, name="delivery-batch-release"),
+    path("bulk-issue/<int:pk>/preview/", batch_views.batch_preview_view, name="batch-preview"),
+    path("batches/<int:pk>/archive/", batch_views.batch_archive_view, name="batch-archive"),
+    path(
+        "batches/<int:pk>/archive/progress/",
+        batch_views.batch_archive_progress_view,
+        name="batch-archive-progress",
+    ),
+    path(
+        "batches/<int:pk>/archive.zip", batch_views.batch_archive_download_view, name="batch-archive-download"
+    ),
     # Templates
     path("templates/", template_views.template_list_view, name="templates"),
     path("templates/new/", template_views.template_create_view, name="template-create"),
     path("templates/preview.png", template_views.template_live_preview_view, name="template-live-preview"),
     path("templates/<int:pk>/", template_views.template_edit_view, name="template-edit"),
     path("templates/<int:pk>/preview.png", template_views.template_preview_view, name="template-preview"),
+    path(
+        "templates/gallery/<slug:key>.png",
+        template_views.gallery_preview_view,
+        name="template-gallery-preview",
+    ),
     # Verifications
     path("verifications/", verification_views.verification_list_view, name="verifications"),
     path("verifications/<uuid:pk>/", verification_views.verification_detail_view, name="verification-detail"),

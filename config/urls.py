@@ -45,3 +45,5 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]
+
+handler404 = "core.errors.not_found_view"  # JSON under /api/, the error shape of core/errors.py

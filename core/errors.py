@@ -144,3 +144,14 @@ def api_exception_handler(exc, context):
             code = str(detail.get("code", code))
         response.data = error_body(code, message, request)
     return response
+
+
+def not_found_view(request, exception=None):
+    """handler404: an API path nothing routes (`/api/v1/certificates/0.5/`) answers in the one error
+    shape, like every other API 404; other paths get Django's page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "Not found.", request), status=404)
+    return page_not_found(request, exception)

@@ -1,15 +1,19 @@
-"""Portal pages for bulk issuance: the CSV upload, the batch's live progress, its error report."""
+"""Portal pages for bulk issuance: the upload, its preview and column mapping, the batch's live
+progress, its error report and the ZIP of its PDFs."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certificates.batches import archive as batch_archive
+from certificates.batches import columns as batch_columns
 from certificates.batches import forms as batch_forms
+from certificates.batches import preview as batch_preview
 from certificates.batches import selectors as batch_selectors
 from certificates.batches import services as batches
 from certificates.lifecycle.portal import usable_templates
@@ -30,9 +34,13 @@ SAMPLE_CSV = (
 CSV_COLUMNS = [
     ("recipient_name", True, "The recipient’s full name, as printed."),
     ("title", True, "The course or programme."),
-    ("issue_date", True, "YYYY-MM-DD, e.g. 2026-06-30."),
+    (
+        "issue_date",
+        True,
+        "2026-06-30, 30/06/2026 or 06/30/2026 (you choose which), 30 June 2026, or an Excel date.",
+    ),
     ("recipient_email", False, "Not printed."),
-    ("expiry_date", False, "YYYY-MM-DD; empty if it does not expire."),
+    ("expiry_date", False, "Like issue_date; empty if it does not expire."),
     ("grade", False, "Printed under the title."),
     (
         "external_id",
@@ -41,6 +49,7 @@ CSV_COLUMNS = [
     ),
     ("meta_<name>", False, "Any number of extra columns, stored as metadata “name” (not printed)."),
 ]
+COLUMNS_NOTE = "Other column names are fine: you map them to these in the preview."
 
 
 def _batches(request):
@@ -58,7 +67,7 @@ def bulk_issue_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch, created = batches.batch_start(
+            draft = batches.batch_draft_store(
                 actor=portal.actor,
                 organization=portal.organization,
                 data=upload.read(),
@@ -68,14 +77,9 @@ def bulk_issue_view(request):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            if not created:
-                messages.info(
-                    request,
-                    "This exact file was uploaded before, so it was not run again. Here is its batch.",
-                )
-            return redirect("portal:batch-detail", pk=batch.pk)
+            return redirect("portal:batch-preview", pk=draft.pk)
     page = paginate(request, _batches(request).select_related("created_by"), per_page=BATCHES_PAGE_SIZE)
-    context = {"form": form, "page": page, "columns": CSV_COLUMNS}
+    context = {"form": form, "page": page, "columns": CSV_COLUMNS, "columns_note": COLUMNS_NOTE}
     return render(request, "portal/batches/bulk_issue.html", context, status=400 if form.errors else 200)
 
 
@@ -85,6 +89,50 @@ def bulk_issue_sample_view(request):
     response = HttpResponse(SAMPLE_CSV, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "certverify-bulk-issue-example.csv")
     return response
+
+
+def _preview_context(draft: IssuanceBatch, form) -> dict:
+    options = form.options() if form.is_bound and form.is_valid() else form.suggested_options()
+    preview = batch_preview.batch_preview(
+        organization=draft.organization,
+        data=batches.draft_data(draft),
+        template=draft.template,
+        options=options,
+    )
+    return {"draft": draft, "form": form, "preview": preview, "options": options}
+
+
+def _options_form(request, draft: IssuanceBatch):
+    header = batches.draft_table(draft).header
+    suggested = batch_columns.suggest(header)
+    return batch_forms.BatchOptionsForm(request.POST or None, header=header, suggested=suggested)
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["GET", "POST"])
+def batch_preview_view(request, pk: int):
+    """The draft's first rows as they will print, its row errors, the date order and the mapping."""
+    draft = batch_selectors.draft_get_for_actor(request.portal.actor, pk)
+    if draft is None or draft.organization_id != request.portal.organization.pk:
+        raise Http404("No such upload.")
+    form = _options_form(request, draft)
+    if request.method == "POST" and request.POST.get("action") == "issue" and form.is_valid():
+        try:
+            batch, created = batches.batch_draft_confirm(
+                actor=request.portal.actor, batch=draft, options=form.options()
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            if not created:
+                messages.info(
+                    request,
+                    "This exact file was issued before with the same choices, so it was not run again. "
+                    "Here is its batch.",
+                )
+            return redirect("portal:batch-detail", pk=batch.pk)
+    context = _preview_context(draft, form)
+    return render(request, "portal/batches/preview.html", context, status=400 if form.errors else 200)
 
 
 def _batch(request, pk: int) -> IssuanceBatch:
@@ -104,6 +152,8 @@ def batch_progress(batch: IssuanceBatch) -> dict:
         "failed": batch.failed_count,
         "errors": len(batch.errors),
         "done": done,
+        "archive_status": batch.archive_status,
+        "archive_percent": batch.archive_percent,
     }
 
 
@@ -131,3 +181,41 @@ def batch_errors_view(request, pk: int):
     response = HttpResponse(batches.batch_error_report(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"batch-{batch.pk}-errors.csv")
     return response
+
+
+@portal_view(Role.ISSUER)
+@require_http_methods(["POST"])
+def batch_archive_view(request, pk: int):
+    """Ask a worker for the ZIP of the batch's PDFs; the detail page shows its progress."""
+    batch = _batch(request, pk)
+    try:
+        batch_archive.batch_archive_request(actor=request.portal.actor, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:batch-detail", pk=batch.pk)
+
+
+@portal_view()
+@never_cache
+@require_GET
+def batch_archive_progress_view(request, pk: int):
+    """The ZIP's progress bar poll (static/js/batch-progress.js)."""
+    batch = _batch(request, pk)
+    done = batch.archive_status in (IssuanceBatch.ArchiveStatus.READY, IssuanceBatch.ArchiveStatus.FAILED)
+    return JsonResponse({"percent": batch.archive_percent, "done": done, "status": batch.archive_status})
+
+
+@portal_view()
+@require_GET
+def batch_archive_download_view(request, pk: int):
+    batch = _batch(request, pk)
+    try:
+        stored = batch_archive.batch_archive_file(batch)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=f"batch-{batch.pk}-certificates.zip",
+        content_type="application/zip",
+    )

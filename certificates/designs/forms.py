@@ -30,6 +30,19 @@ class TemplateForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     remove_background = forms.BooleanField(label="Remove the current background", required=False)
+    logo = forms.ImageField(
+        label="Logo",
+        required=False,
+        help_text="PNG (transparent is best), JPEG or WebP, up to 8 MB; fitted into the layout’s “logo” box.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    signature_image = forms.ImageField(
+        label="Signature",
+        required=False,
+        help_text="A scanned signature, drawn above the signature line; set the signatory’s "
+        "“name” and role (“label”) on the “signature” element.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
     layout = forms.CharField(
         label="Layout (JSON)",
         required=False,

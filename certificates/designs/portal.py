@@ -12,13 +12,14 @@ import json
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates.designs import forms as design_forms
+from certificates.designs import gallery
 from certificates.designs import services as template_services
 from certificates.lifecycle import forms
 from certificates.lifecycle.portal import usable_templates
@@ -41,7 +42,21 @@ def _background(template: CertificateTemplate | None):
         return Image.open(fh).convert("RGB")
 
 
-def _preview_png(*, layout: dict | None, background=None, values: dict | None = None) -> bytes:
+def _saved_images(template: CertificateTemplate | None) -> dict:
+    """The template's saved logo and signature image, for its previews."""
+    images = {}
+    for name in template_services.IMAGE_FIELDS:
+        stored = getattr(template, name) if template is not None else None
+        if stored:
+            with stored.open("rb") as fh:
+                images[name] = Image.open(fh)
+                images[name].load()
+    return images
+
+
+def _preview_png(
+    *, layout: dict | None, background=None, values: dict | None = None, images: dict | None = None
+) -> bytes:
     """A downscaled rendering with sample values, marked PREVIEW so it cannot pass for a certificate."""
     values = values or {}
     sample_id = "CV-0000-0000-0000-0000-0"
@@ -57,6 +72,7 @@ def _preview_png(*, layout: dict | None, background=None, values: dict | None = 
             qr_text=f"https://preview.invalid/verify/{sample_id}/?p=" + "PREVIEW0" * 22,
             background=background,
             layout=layout,
+            **(images or {}),
         )
     )
     image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH))
@@ -95,7 +111,10 @@ def certificate_preview_view(request):
     template = values.pop("template", None)
     try:
         data = _preview_png(
-            layout=template.layout if template else None, background=_background(template), values=values
+            layout=template.layout if template else None,
+            background=_background(template),
+            values=values,
+            images=_saved_images(template),
         )
     except LayoutError:  # a stored layout made invalid by a later schema change: show the standard one
         data = _preview_png(layout=None, values=values)
@@ -109,7 +128,8 @@ def certificate_preview_view(request):
 @require_GET
 def template_list_view(request):
     templates = usable_templates(request).annotate(uses=Count("certificate")).order_by("organization", "name")
-    return render(request, "portal/templates/list.html", {"templates": templates})
+    context = {"templates": templates, "gallery": gallery.GALLERY}
+    return render(request, "portal/templates/list.html", context)
 
 
 def _own_template(request, pk: int) -> CertificateTemplate:
@@ -120,7 +140,10 @@ def _own_template(request, pk: int) -> CertificateTemplate:
 
 def _template_form_page(request, template: CertificateTemplate | None):
     portal = request.portal
-    initial = {"layout": design_forms.layout_example()}
+    start = gallery.BY_KEY.get(request.GET.get("start", ""))
+    initial = {"layout": _layout_text(start.layout) if start else design_forms.layout_example()}
+    if start is not None:
+        initial["name"] = start.name
     if template is not None:
         initial = {"name": template.name, "layout": _layout_text(template.layout)}
     form = design_forms.TemplateForm(request.POST or None, request.FILES or None, initial=initial)
@@ -130,6 +153,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
         data = form.cleaned_data
         upload = data.get("background")
         background = upload.read() if upload else None
+        images = {name: data[name].read() for name in template_services.IMAGE_FIELDS if data.get(name)}
         try:
             if template is None:
                 template = template_services.template_create(
@@ -138,6 +162,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
                     name=data["name"],
                     layout=data["layout"],
                     background=background,
+                    images=images,
                 )
             else:
                 template = template_services.template_update(
@@ -147,13 +172,19 @@ def _template_form_page(request, template: CertificateTemplate | None):
                     layout=data["layout"],
                     background=background,
                     remove_background=data.get("remove_background", False),
+                    images=images,
                 )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, f"The template “{template.name}” has been saved.")
             return redirect("portal:template-edit", pk=template.pk)
-    context = {"form": form, "template": template, "default_layout": _layout_text(DEFAULT_LAYOUT)}
+    context = {
+        "form": form,
+        "template": template,
+        "default_layout": _layout_text(DEFAULT_LAYOUT),
+        "default_layout_data": DEFAULT_LAYOUT,  # the designer's handles (static/js/designer.js)
+    }
     return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)
 
 
@@ -179,7 +210,12 @@ def template_preview_view(request, pk: int):
     template = get_object_or_404(usable_templates(request), pk=pk)
     values = {"organization_name": request.portal.organization.name}
     try:
-        data = _preview_png(layout=template.layout or None, background=_background(template), values=values)
+        data = _preview_png(
+            layout=template.layout or None,
+            background=_background(template),
+            values=values,
+            images=_saved_images(template),
+        )
     except LayoutError:
         data = _preview_png(layout=None, values=values)
     return _png(data)
@@ -204,4 +240,20 @@ def template_live_preview_view(request):
     template_id = request.POST.get("template", "")
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
     values = {"organization_name": request.portal.organization.name}
-    return _png(_preview_png(layout=layout, background=_background(template), values=values))
+    return _png(
+        _preview_png(
+            layout=layout, background=_background(template), values=values, images=_saved_images(template)
+        )
+    )
+
+
+@portal_view(Role.ADMIN)
+@require_GET
+def gallery_preview_view(request, key: str):
+    """A starting design of the gallery drawn with sample values and the organization's name."""
+    design = gallery.BY_KEY.get(key)
+    if design is None:
+        raise Http404("No such design.")
+    return _png(
+        _preview_png(layout=design.layout, values={"organization_name": request.portal.organization.name})
+    )

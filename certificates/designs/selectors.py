@@ -1,7 +1,6 @@
 """Template reads, scoped to the actor's organizations (platform templates are everyone's)."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
@@ -22,10 +21,18 @@ def template_check_usable(*, organization: Organization, template: CertificateTe
 
 
 def template_get_for_actor(actor: Actor, template_id: int | None) -> CertificateTemplate | None:
-    """The template an API caller names by id, among those it may see (None when none is named)."""
+    """The template an API caller names by id, among those it may see (None when none is named).
+
+    An id the caller cannot see is a field error (400), like any other bad value in the request:
+    it says which field is wrong without saying whether the id exists elsewhere.
+    """
     if not template_id:
         return None
     template = templates_for_actor(actor).filter(pk=template_id).first()
     if template is None:
-        raise Http404("No such template.")
+        raise CertificateError(
+            f"No template {template_id} in your organizations or the platform's designs.",
+            field="template",
+            code="unknown_template",
+        )
     return template

@@ -40,42 +40,51 @@ def _check_layout(layout: dict) -> dict:
     return layout
 
 
-def _checked_background(data: bytes) -> tuple[bytes, str]:
+def _checked_background(data: bytes, field: str = "background") -> tuple[bytes, str]:
     """The image bytes and their extension, or a CertificateError naming what is wrong."""
     if len(data) > MAX_BACKGROUND_BYTES:
-        raise CertificateError(
-            "The background is larger than 8 MB.", field="background", code="file_too_large"
-        )
+        raise CertificateError(f"The {field} is larger than 8 MB.", field=field, code="file_too_large")
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size  # from the header, before decoding
             if width * height > MAX_BACKGROUND_PIXELS:
                 raise CertificateError(
-                    f"The background is {width}×{height} pixels; at most 40 megapixels are accepted.",
-                    field="background",
+                    f"The {field} is {width}×{height} pixels; at most 40 megapixels are accepted.",
+                    field=field,
                     code="too_many_pixels",
                 )
             kind = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise CertificateError(
-            "The background must be a PNG, JPEG or WebP image.", field="background", code="invalid_image"
+            f"The {field} must be a PNG, JPEG or WebP image.", field=field, code="invalid_image"
         ) from exc
     if kind not in BACKGROUND_FORMATS:
         raise CertificateError(
-            "The background must be a PNG, JPEG or WebP image.", field="background", code="invalid_image"
+            f"The {field} must be a PNG, JPEG or WebP image.", field=field, code="invalid_image"
         )
     return data, BACKGROUND_FORMATS[kind]
 
 
-def _store_background(template: CertificateTemplate, data: bytes) -> None:
-    data, extension = _checked_background(data)
-    template.background.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+def _store_background(template: CertificateTemplate, data: bytes, field: str = "background") -> None:
+    """Checked like every upload, stored under a new name (an issued certificate's version keeps
+    pointing at the file it was issued with)."""
+    data, extension = _checked_background(data, field)
+    getattr(template, field).save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+
+
+IMAGE_FIELDS = ("logo", "signature_image")
 
 
 @transaction.atomic
 def template_create(
-    *, actor: Actor, organization: Organization, name: str, layout: dict, background: bytes | None = None
+    *,
+    actor: Actor,
+    organization: Organization,
+    name: str,
+    layout: dict,
+    background: bytes | None = None,
+    images: dict[str, bytes] | None = None,
 ) -> CertificateTemplate:
     """A new template of `organization`; `background` is the raw bytes of an uploaded image."""
     _require_admin(actor, organization)
@@ -85,6 +94,9 @@ def template_create(
     template = CertificateTemplate(organization=organization, name=name[:100], layout=_check_layout(layout))
     if background:
         _store_background(template, background)
+    for field, data in (images or {}).items():
+        if field in IMAGE_FIELDS and data:
+            _store_background(template, data, field)
     template.save()
     audit_by(
         actor, action="template.created", organization=organization, target=template, details={"name": name}
@@ -101,6 +113,7 @@ def template_update(
     layout: dict | None = None,
     background: bytes | None = None,
     remove_background: bool = False,
+    images: dict[str, bytes] | None = None,
 ) -> CertificateTemplate:
     """Change a template; certificates already rendered keep their files (re-render to apply)."""
     if template.organization_id is None:
@@ -121,6 +134,10 @@ def template_update(
         changed.append("background")
     elif remove_background and template.background:
         template.background, changed = "", [*changed, "background"]
+    for field, data in (images or {}).items():
+        if field in IMAGE_FIELDS and data:
+            _store_background(template, data, field)
+            changed.append(field)
     if changed:
         template.save(update_fields=changed)
         audit_by(

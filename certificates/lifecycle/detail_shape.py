@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from rest_framework.fields import DateField, DateTimeField
 
 _DATE_FIELD, _DATETIME_FIELD = DateField(), DateTimeField()  # stateless: shared by every thread
@@ -45,12 +46,13 @@ def _supersedes(c) -> str | None:
     return None if supersedes is None else _str(supersedes.credential_id)
 
 
+# Absolute, like `url`: a client follows a link as given, wherever it received the response.
 def image_url(c) -> str:
-    return f"/api/v1/certificates/{c.credential_id}/image/"
+    return f"{settings.SITE_URL}/api/v1/certificates/{c.credential_id}/image/"
 
 
 def pdf_url(c) -> str:
-    return f"/api/v1/certificates/{c.credential_id}/pdf/"
+    return f"{settings.SITE_URL}/api/v1/certificates/{c.credential_id}/pdf/"
 
 
 # (response field, certificate columns it reads, how its value is written)

@@ -21,6 +21,7 @@ from certificates.lifecycle.credential_ids import new_credential_id
 from certificates.lifecycle.hashing import canonical_fields, content_hash
 from certificates.models import Certificate, CertificateTemplate, SigningKey
 from certificates.public_status.services import public_status_changed
+from certificates.rendering.render import PRINTED_FIELDS, printing_problems
 from certificates.rendering.services import enqueue_render
 from certificates.signing.keys import build_qr_text, qr_fields_from_canonical
 from certificates.signing.services import signing_key_current
@@ -88,6 +89,7 @@ def build_certificate(
         credential_id=credential_id,
         external_id=external_id or None,
         template=template,
+        template_version=template_version(template),
         batch=batch,
         recipient_name=fields["recipient_name"],
         recipient_email=fields["recipient_email"] or "",
@@ -104,6 +106,20 @@ def build_certificate(
     )
 
 
+def template_version(template: CertificateTemplate | None) -> dict | None:
+    """The template as it is now: stored with the certificate, it renders it for good (background
+    files are never overwritten: a new upload gets a new name)."""
+    if template is None:
+        return None
+    return {
+        "id": template.pk,
+        "layout": template.layout or {},
+        "background": template.background.name or "",
+        "logo": template.logo.name or "",
+        "signature_image": template.signature_image.name or "",
+    }
+
+
 def issued_event_data(certificate: Certificate) -> dict:
     return {
         "credential_id": certificate.credential_id,
@@ -116,8 +132,93 @@ def issued_event_data(certificate: Certificate) -> dict:
     }
 
 
+def check_printable(*, template: CertificateTemplate | None, fields: dict) -> None:
+    """Refuse a value the certificate cannot print: a character no font has, or too long to fit."""
+    values = {name: fields.get(name) for name in PRINTED_FIELDS}
+    problems = printing_problems(values, template.layout if template else None)
+    if problems:
+        field, message = problems[0]
+        raise CertificateError(message, field=field, code="unprintable")
+
+
 @transaction.atomic
-def certificate_issue(
+def certificate_issue(**kwargs) -> Certificate:
+    """Issue one certificate. Re-sending an `external_id` with the same data returns the certificate
+    already issued; with different data it is a conflict (see certificate_issue_or_get)."""
+    return certificate_issue_or_get(**kwargs)[0]
+
+
+IDEMPOTENT_FIELDS = (
+    "recipient_name",
+    "recipient_email",
+    "title",
+    "issue_date",
+    "expiry_date",
+    "grade",
+    "metadata",
+)
+
+
+def external_id_differences(existing: Certificate, *, template=None, **fields) -> dict[str, dict]:
+    """{field: {"issued": ..., "sent": ...}} where a re-sent request differs from what was issued.
+
+    Compared as hashed (canonical_fields), so spacing or an e-mail's case is no difference.
+    """
+    sent = canonical_fields(
+        credential_id=existing.credential_id,
+        organization_slug=existing.organization.slug,
+        **{name: fields.get(name) for name in IDEMPOTENT_FIELDS},
+    )
+    issued = existing.canonical_fields
+    differences = {
+        name: {"issued": issued.get(name), "sent": sent[name]}
+        for name in IDEMPOTENT_FIELDS
+        if issued.get(name) != sent[name]
+    }
+    if (template.pk if template else None) != existing.template_id:
+        differences["template"] = {"issued": existing.template_id, "sent": template.pk if template else None}
+    return differences
+
+
+class ExternalIdConflict(CertificateError):
+    """The external_id was issued before with other data; `differences` says which."""
+
+    kind = "conflict"
+    code = "external_id_conflict"
+
+    def __init__(self, existing: Certificate, differences: dict[str, dict]):
+        names = ", ".join(differences)
+        super().__init__(
+            f"external_id '{existing.external_id}' was issued before as {existing.credential_id} with "
+            f"different {names}. Send the same data to get that certificate, or reissue it to correct it.",
+            field="external_id",
+        )
+        self.existing = existing
+        self.differences = differences
+
+    def as_fields(self) -> dict[str, list[str]]:
+        return {
+            name: [f"Issued with {change['issued']!r}; this request sends {change['sent']!r}."]
+            for name, change in self.differences.items()
+        }
+
+
+def _existing_for(organization: Organization, external_id: str | None, fields: dict, template):
+    if not external_id:
+        return None
+    existing = (
+        organization.certificates.select_related("organization").filter(external_id=external_id).first()
+    )
+    if existing is None:
+        return None
+    differences = external_id_differences(existing, template=template, **fields)
+    if differences:
+        raise ExternalIdConflict(existing, differences)
+    return existing
+
+
+@transaction.atomic
+def certificate_issue_or_get(
     *,
     actor: Actor,
     organization: Organization,
@@ -130,37 +231,41 @@ def certificate_issue(
     metadata: dict | None = None,
     external_id: str | None = None,
     template: CertificateTemplate | None = None,
-) -> Certificate:
-    """Issue one certificate. Re-sending an `external_id` returns the certificate already issued."""
+) -> tuple[Certificate, bool]:
+    """(certificate, created). An `external_id` issued before answers that certificate when the data
+    is the same, and raises ExternalIdConflict (409, with the differences) when it is not."""
     policy.require_role(actor, organization, Role.ISSUER)
     validate_dates(issue_date, expiry_date)
-    if external_id:
-        existing = organization.certificates.filter(external_id=external_id).first()
-        if existing is not None:
-            return existing
+    fields = {
+        "recipient_name": recipient_name,
+        "title": title,
+        "issue_date": issue_date,
+        "recipient_email": recipient_email,
+        "expiry_date": expiry_date,
+        "grade": grade,
+        "metadata": metadata,
+    }
+    existing = _existing_for(organization, external_id, fields, template)
+    if existing is not None:
+        return existing, False
     template_check_usable(organization=organization, template=template)
+    check_printable(template=template, fields=fields)
     certificate = build_certificate(
         organization=organization,
         key=signing_key_current(organization=organization),
-        recipient_name=recipient_name,
-        title=title,
-        issue_date=issue_date,
-        recipient_email=recipient_email,
-        expiry_date=expiry_date,
-        grade=grade,
-        metadata=metadata,
         external_id=external_id,
         template=template,
         issued_by=actor.user,
+        **fields,
     )
     try:
         with transaction.atomic():
             certificate.save()
     except IntegrityError:  # a concurrent request issued the same external_id first
-        existing = organization.certificates.filter(external_id=external_id).first() if external_id else None
+        existing = _existing_for(organization, external_id, fields, template)
         if existing is None:
             raise
-        return existing
+        return existing, False
     audit_by(
         actor,
         action="certificate.issued",
@@ -172,7 +277,7 @@ def certificate_issue(
     public_status_changed(credential_ids=[certificate.credential_id])  # a cached 404
     transaction.on_commit(lambda: enqueue_render(certificate.pk))
     transaction.on_commit(anchor_enqueue_if_due)
-    return certificate
+    return certificate, True
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -286,6 +391,7 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, **changes) ->
     }
     fields.update({k: v for k, v in changes.items() if k in fields})
     validate_dates(fields["issue_date"], fields["expiry_date"])
+    check_printable(template=fields["template"], fields=fields)
     new = build_certificate(
         organization=certificate.organization,
         key=signing_key_current(organization=certificate.organization),

@@ -21,7 +21,20 @@ _SUPERSAMPLE = 2  # lines are drawn at twice the size and scaled down: Pillow's 
 _SUPERSAMPLE_MAX_PIXELS = 6_000_000  # above this, memory matters more than smooth lines
 
 
-_SEAL_TEXT = "VERIFIED CREDENTIAL \u2022 CERTVERIFY \u2022 "
+_SEAL_MIN_LETTERS, _SEAL_MAX_LETTERS = 24, 44  # fewer looks sparse, more overlaps at the seal's type size
+
+
+def seal_text(organization_name: str) -> str:
+    """The issuer's name around its seal (never ours): repeated to go round, by its initials when
+    too long. Letters are set one by one, so only scripts that need no shaping and read left to
+    right are set; any other name leaves the ring plain."""
+    name = " ".join(organization_name.upper().split())
+    if not name or any(ord(c) >= 0x0590 for c in name):
+        return ""
+    if len(name) + 3 > _SEAL_MAX_LETTERS:
+        name = "".join(word[0] for word in name.split() if word[0].isalnum())
+    unit = f"{name} \u2022 "
+    return unit * max(1, -(-_SEAL_MIN_LETTERS // len(unit)))
 
 
 def rgb(color: str) -> tuple[int, int, int]:
@@ -114,8 +127,8 @@ def _star(cx: float, cy: float, outer: float, inner: float, points: int = 5) -> 
     ]  # fmt: skip
 
 
-def _seal(image: Image.Image, cx: float, cy: float, size: float, colors: dict):
-    """A gold rosette seal with two ribbon tails."""
+def _seal(image: Image.Image, cx: float, cy: float, size: float, colors: dict, text: str):
+    """A gold rosette seal with two ribbon tails and the issuer's name around it."""
     draw = ImageDraw.Draw(image)
     r = size / 2
     primary, accent, paper = colors["primary"], colors["accent"], colors["paper"]
@@ -142,12 +155,14 @@ def _seal(image: Image.Image, cx: float, cy: float, size: float, colors: dict):
     )
     _rosette(draw, cx, cy, r * 0.5, _mix(accent, "#000000", 0.15), max(1, round(r * 0.008)), petals=10)
     draw.polygon(_star(cx, cy, r * 0.28, r * 0.11), fill=paper)
-    _ring_text(image, _SEAL_TEXT, cx, cy, r * 0.68, max(8, round(r * 0.13)), paper)
+    if text:
+        _ring_text(image, text, cx, cy, r * 0.68, max(8, round(r * 0.13)), paper)
 
 
 @functools.lru_cache(maxsize=8)
 def _procedural_background(width: int, height: int, colors: tuple, seal: tuple | None) -> Image.Image:
-    """Paper, engraved border, a faint central rosette and the seal. Cached: it depends only on the layout."""
+    """Paper, engraved border, a faint central rosette and the seal. Cached: it depends only on the layout
+    and the issuer's name on the seal."""
     s = _SUPERSAMPLE if width * height <= _SUPERSAMPLE_MAX_PIXELS else 1
     palette = dict(colors)
     image = _paper(width * s, height * s, palette["paper"])
@@ -156,7 +171,7 @@ def _procedural_background(width: int, height: int, colors: tuple, seal: tuple |
     _rosette(draw, width * s / 2, height * s * 0.47, min(width, height) * s * 0.33, watermark, s, petals=16)
     _frame(draw, width * s, height * s, s, palette)
     if seal:
-        _seal(image, seal[0] * s, seal[1] * s, seal[2] * s, palette)
+        _seal(image, seal[0] * s, seal[1] * s, seal[2] * s, palette, seal[3])
     return image.resize((width, height), Image.Resampling.LANCZOS)
 
 
@@ -168,6 +183,10 @@ def draw_background(inp: RenderInput, layout: dict) -> Image.Image:
         flat = Image.alpha_composite(paper, background).convert("RGB")  # transparent areas become paper
         return ImageOps.fit(flat, (width, height), Image.Resampling.LANCZOS)
     seal = layout["elements"]["seal"]
-    seal_key = None if seal.get("visible") is False else (seal["x"], seal["y"], seal["size"])
+    seal_key = (
+        None
+        if seal.get("visible") is False
+        else (seal["x"], seal["y"], seal["size"], seal_text(inp.organization_name))
+    )
     colors = tuple(sorted(layout["colors"].items()))
     return _procedural_background(width, height, colors, seal_key).copy()

@@ -8,12 +8,14 @@ import math
 import re
 
 from certificates.rendering.fonts import FONT_CANDIDATES
+from certificates.rendering.words import DATE_FORMATS, LANGUAGES, word
 
 DEFAULT_LAYOUT: dict = {
     "version": 1,
     "canvas": {"width": 2000, "height": 1414},
     "colors": {"paper": "#fbf8f0", "primary": "#1f3a5f", "accent": "#b08a3e"},
     "date_format": "iso",
+    "language": "en",
     "elements": {
         "org_name": {"x": 1000, "y": 240, "font": "serif-bold", "size": 50, "color": "#1f3a5f", "align": "center", "max_width": 1400},
         "heading": {"x": 1000, "y": 365, "font": "serif-bold", "size": 96, "color": "#1f3a5f", "align": "center", "max_width": 1500, "text": "Certificate of Completion"},
@@ -25,6 +27,7 @@ DEFAULT_LAYOUT: dict = {
         "issue_date": {"x": 210, "y": 990, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Issued: "},
         "expiry_date": {"x": 210, "y": 1042, "font": "sans", "size": 36, "color": "#262626", "align": "left", "label": "Valid until: "},
         "signature": {"x": 210, "y": 1150, "width": 440, "color": "#262626", "label": "Authorized signature"},
+        "logo": {"x": 150, "y": 140, "width": 240, "height": 200},
         "seal": {"x": 1000, "y": 1030, "size": 220},
         "credential_id": {"x": 1000, "y": 1254, "font": "mono-bold", "size": 32, "color": "#141414", "align": "center", "label": "Credential ID: "},
         "qr": {"x": 1472, "y": 832, "size": 392, "caption": "Scan to verify"},
@@ -57,7 +60,8 @@ _ELEMENT_KEYS = {
     **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
     **{name: _TEXT_KEYS | {"text"} for name in STATIC_ELEMENTS},
     "qr": {"x", "y", "size", "caption"},
-    "signature": {"x", "y", "width", "color", "label", "visible"},
+    "signature": {"x", "y", "width", "color", "label", "name", "visible"},
+    "logo": {"x", "y", "width", "height", "visible"},
     "seal": {"x", "y", "size", "visible"},
 }
 
@@ -84,8 +88,17 @@ def _merge(layout: dict) -> dict:
     for key in ("canvas", "colors"):
         merged[key].update(layout.get(key) or {})
     merged["date_format"] = layout.get("date_format", merged["date_format"])
+    merged["language"] = layout.get("language", merged["language"])
+    primary = merged["colors"]["primary"]
+    for element in merged["elements"].values():  # text in the standard primary follows colors.primary
+        if element.get("color") == DEFAULT_LAYOUT["colors"]["primary"]:
+            element["color"] = primary
     for name, element in (layout.get("elements") or {}).items():
         merged["elements"][name].update(element)
+    for element in merged["elements"].values():  # the fixed words, in the template's language
+        for key in ("text", "label", "caption"):
+            if isinstance(element.get(key), str):
+                element[key] = word(element[key], merged["language"])
     return merged
 
 
@@ -127,8 +140,10 @@ def _top_level_errors(layout: dict) -> list[str]:
     for key, value in _section(layout, "colors").items():
         known = key in DEFAULT_LAYOUT["colors"]
         errors.append(_color_error(f"colors.{key}", value) if known else f"colors.{key}: unknown colour")
-    if layout.get("date_format", "iso") not in ("iso", "long"):
-        errors.append("date_format: must be 'iso' or 'long'")
+    if layout.get("date_format", "iso") not in DATE_FORMATS:
+        errors.append(f"date_format: must be one of {', '.join(repr(f) for f in DATE_FORMATS)}")
+    if layout.get("language", "en") not in LANGUAGES:
+        errors.append(f"language: must be one of {', '.join(LANGUAGES)}")
     if layout.get("version", 1) != 1:
         errors.append("version: must be 1")
     return [error for error in errors if error]
@@ -184,6 +199,16 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
         return _qr_size_errors(path, element, width, height)
     if name == "seal":
         return [_range_error(f"{path}.size", element["size"], 60, min(width, height) / 2)]
+    if name == "logo":
+        errors = [
+            _range_error(f"{path}.width", element["width"], 20, width),
+            _range_error(f"{path}.height", element["height"], 20, height),
+        ]
+        if not any(errors) and (
+            element["x"] + element["width"] > width or element["y"] + element["height"] > height
+        ):
+            errors.append(f"{path}: the logo must lie entirely inside the canvas")
+        return errors
     if name == "signature":
         return [_range_error(f"{path}.width", element["width"], 50, width)]
     return _text_style_errors(path, element, width)

@@ -6,9 +6,9 @@ and :func:`layout_schema_errors` explains what is wrong with it, field by field.
 
 Coordinates are canvas pixels, origin top left; a text element's ``y`` is its *baseline* and ``x``
 is its left edge, centre or right edge according to ``align``. Text shrinks to fit ``max_width``
-(down to 60 % of ``size``) and then wraps onto a second line. Dates print as ISO ``YYYY-MM-DD``
-by default (unambiguous for people and for the OCR in the fraud pipeline); ``"date_format": "long"``
-prints ``15 January 2025``.
+(down to 60 % of ``size``), then wraps onto a second line, else issuing refuses it. Dates print as
+ISO ``YYYY-MM-DD`` by default (unambiguous for people and for the OCR in the fraud pipeline); the
+layout's ``date_format`` and ``language`` (words.py) print them and the fixed words otherwise.
 
 Both outputs come from one drawing plan, so they match: the PNG draws it with Pillow; the PDF (A4
 landscape) embeds the background as an image and draws text, lines and the QR code as vectors, so
@@ -18,20 +18,22 @@ fonts, then ``fc-match``), falling back to Pillow's and reportlab's built-in fon
 
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.lifecycle.hashing import normalize_text
 from certificates.rendering.background import draw_background, rgb
-from certificates.rendering.fonts import pdf_font, pil_font
+from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
 from certificates.rendering.layout import STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
+from certificates.rendering.words import format_date
 
 PRODUCER = "CertVerify"
 
@@ -39,8 +41,6 @@ PRODUCER = "CertVerify"
 # about a second per page for the background image.
 rl_config.useA85 = 0
 
-
-_MONTHS = "January February March April May June July August September October November December".split()
 
 # --- fonts ------------------------------------------------------------------------------------------
 
@@ -63,6 +63,8 @@ class RenderInput:
     qr_text: str
     background: Image.Image | None = None
     layout: dict | None = None
+    logo: Image.Image | None = None  # the template's, placed in the layout's logo box
+    signature_image: Image.Image | None = None  # drawn above the signature line
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ class LineOp:
 
 
 @dataclass(frozen=True)
+class ImageOp:
+    image: Image.Image
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
 class QROp:
     text: str
     x: float
@@ -94,22 +105,26 @@ class QROp:
     size: int
 
 
-def _format_date(value: dt.date | str | None, date_format: str) -> str | None:
+def _format_date(value: dt.date | str | None, date_format: str, language: str = "en") -> str | None:
     if value in (None, ""):
         return None
     date = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    if date_format == "long":
-        return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
-    return date.isoformat()
+    return format_date(date, date_format, language)
 
 
-def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]:
+def printed_date(value: dt.date | str, layout: dict | None) -> str | None:
+    """A date as a certificate with this layout prints it (the bulk preview shows it)."""
+    resolved = resolve_layout(layout)
+    return _format_date(value, resolved["date_format"], resolved["language"])
+
+
+def _element_values(inp: RenderInput, date_format: str, language: str = "en") -> dict[str, str | None]:
     values = {
         "org_name": inp.organization_name,
         "recipient_name": inp.recipient_name,
         "title": inp.title,
-        "issue_date": _format_date(inp.issue_date, date_format),
-        "expiry_date": _format_date(inp.expiry_date, date_format),
+        "issue_date": _format_date(inp.issue_date, date_format, language),
+        "expiry_date": _format_date(inp.expiry_date, date_format, language),
         "grade": inp.grade,
         "credential_id": inp.credential_id,
     }
@@ -117,33 +132,83 @@ def _element_values(inp: RenderInput, date_format: str) -> dict[str, str | None]
     return {name: normalize_text(value) if value else None for name, value in values.items()}
 
 
+class TextTooLong(ValueError):
+    pass
+
+
+def _runs(text: str, family: str) -> list[tuple[str, str | None]]:
+    """The text's font runs; text issued before the glyph check existed still draws (its boxes)."""
+    try:
+        return font_runs(text, family)
+    except Undrawable:
+        chain = font_chain(family)
+        return [(text, chain[0] if chain else None)]
+
+
 def _text_width(text: str, family: str, size: int) -> float:
-    return pil_font(family, size).getlength(text)
+    return sum(pil_font_file(path, family, size).getlength(run) for run, path in _runs(text, family))
 
 
 def _wrap_in_two(text: str, family: str, size: int) -> list[str]:
-    """Split at the space that best balances the two lines."""
+    """Split at the space that best balances the two lines (between characters when there is no
+    space, as in Chinese or Japanese names or one long word)."""
     words = text.split(" ")
-    if len(words) < 2:
+    if len(words) >= 2:
+        splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    elif len(text) >= 2:
+        splits = [(text[:i], text[i:]) for i in range(1, len(text)) if not unicodedata.combining(text[i])]
+    else:
         return [text]
-    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
     return list(min(splits, key=lambda pair: max(_text_width(p, family, size) for p in pair)))
 
 
-def _fit(text: str, element: dict) -> tuple[list[str], int]:
-    """Lines and font size so that ``text`` fits the element's max_width (shrink, then wrap)."""
+def _floor(size: int) -> int:
+    return max(12, int(size * 0.6))
+
+
+def _fit(text: str, element: dict, strict: bool = False) -> tuple[list[str], int]:
+    """Lines and font size so that ``text`` fits the element's max_width: shrink to the floor size
+    (60 %), then wrap onto two lines (from the full size down to the floor). What still does not fit
+    raises TextTooLong when ``strict`` (issuing refuses it), else is drawn at the floor size."""
     size, family, max_width = int(element["size"]), element["font"], element.get("max_width")
     if not max_width:
         return [text], size
-    min_size = max(12, int(size * 0.6))
-    while size > min_size and _text_width(text, family, size) > max_width:
+    floor = _floor(size)
+    while size > floor and _text_width(text, family, size) > max_width:
         size -= 2
     if _text_width(text, family, size) <= max_width:
         return [text], size
-    lines = _wrap_in_two(text, family, size)
-    while size > 12 and max(_text_width(line, family, size) for line in lines) > max_width:
+    lines, size = _wrap_in_two(text, family, size), int(element["size"])
+    while size > floor and max(_text_width(line, family, size) for line in lines) > max_width:
         size -= 2
+    if strict and (len(lines) < 2 or max(_text_width(line, family, size) for line in lines) > max_width):
+        raise TextTooLong(text)
     return lines, size
+
+
+PRINTED_FIELDS = ("recipient_name", "title", "grade")
+
+
+def printing_problems(values: dict[str, str | None], layout: dict | None) -> list[tuple[str, str]]:
+    """[(field, message)] for values this layout cannot print: a character no installed font has,
+    or a value too long for its box even at the floor size on two lines. Issuing refuses them."""
+    elements = resolve_layout(layout)["elements"]
+    problems = []
+    for name, value in values.items():
+        element = elements.get(name)
+        if not value or not element or element.get("visible") is False:
+            continue
+        text = normalize_text(element.get("label", "") + value)
+        try:
+            font_runs(text, element["font"])
+            _fit(text, element, strict=True)
+        except Undrawable as exc:
+            problems.append((name, f"{exc} It cannot be printed on the certificate."))
+        except TextTooLong:
+            problems.append(
+                (name, "Too long to print: it does not fit on two lines at the smallest size. Shorten it.")
+            )
+    return problems
 
 
 def _text_ops(text: str, element: dict) -> list:
@@ -172,11 +237,27 @@ def _text_ops(text: str, element: dict) -> list:
     return ops
 
 
-def _signature_ops(element: dict) -> list:
+def _signature_ops(element: dict, image: Image.Image | None = None) -> list:
+    """The line, the signatory's name and role under it, and the signature image above it."""
     x, y, width = element["x"], element["y"], element["width"]
-    ops: list = [LineOp(x, y, x + width, y, 2.5, element["color"])]
+    ops: list = [ImageOp(image, x, y - 130, width, 120)] if image is not None else []
+    ops.append(LineOp(x, y, x + width, y, 2.5, element["color"]))
+    below = y + 42
+    if element.get("name"):
+        ops.append(
+            TextOp(
+                normalize_text(element["name"]),
+                "sans-bold",
+                28,
+                element["color"],
+                x + width / 2,
+                below,
+                "center",
+            )
+        )
+        below += 36
     if element.get("label"):
-        ops.append(TextOp(element["label"], "sans", 28, element["color"], x + width / 2, y + 42, "center"))
+        ops.append(TextOp(element["label"], "sans", 28, element["color"], x + width / 2, below, "center"))
     return ops
 
 
@@ -200,7 +281,7 @@ def _qr_ops(element: dict, qr_text: str) -> list:
 
 def _plan(inp: RenderInput, layout: dict) -> list:
     """Everything drawn on top of the background, in drawing order, independent of the output format."""
-    values = _element_values(inp, layout["date_format"])
+    values = _element_values(inp, layout["date_format"], layout["language"])
     ops: list = []
     for name, element in layout["elements"].items():
         if element.get("visible") is False or name == "seal":
@@ -208,7 +289,10 @@ def _plan(inp: RenderInput, layout: dict) -> list:
         if name == "qr":
             ops += _qr_ops(element, inp.qr_text)
         elif name == "signature":
-            ops += _signature_ops(element)
+            ops += _signature_ops(element, inp.signature_image)
+        elif name == "logo":
+            if inp.logo is not None:
+                ops.append(ImageOp(inp.logo, element["x"], element["y"], element["width"], element["height"]))
         elif name in STATIC_ELEMENTS:
             ops += (
                 _text_ops(normalize_text(element["text"]), element) if element.get("text", "").strip() else []
@@ -226,12 +310,44 @@ def _plan(inp: RenderInput, layout: dict) -> list:
 _ANCHORS = {"left": "ls", "center": "ms", "right": "rs"}
 
 
+def _run_positions(op: TextOp, runs: list) -> list[tuple[str, str | None, float]]:
+    """Each run with its left edge, laid out left to right from the line's anchor."""
+    widths = [pil_font_file(path, op.family, op.size).getlength(run) for run, path in runs]
+    x = op.x - {"left": 0, "center": sum(widths) / 2, "right": sum(widths)}[op.align]
+    positions = []
+    for (run, path), width in zip(runs, widths, strict=True):
+        positions.append((run, path, x))
+        x += width
+    return positions
+
+
+def _paint_text(draw: ImageDraw.ImageDraw, op: TextOp) -> None:
+    runs = _runs(op.text, op.family)
+    if len(runs) == 1:  # one font: Pillow (libraqm) anchors, shapes and orders the whole line
+        font = pil_font_file(runs[0][1], op.family, op.size)
+        draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
+        return
+    for run, path, x in _run_positions(op, runs):
+        draw.text((x, op.y), run, font=pil_font_file(path, op.family, op.size), fill=op.color, anchor="ls")
+
+
+def _paste_fitted(canvas: Image.Image, op: ImageOp) -> None:
+    """The image scaled to fit its box (aspect kept), centred in it, transparent parts left clear."""
+    picture = ImageOps.contain(
+        ImageOps.exif_transpose(op.image).convert("RGBA"), (round(op.width), round(op.height))
+    )
+    left = round(op.x + (op.width - picture.width) / 2)
+    top = round(op.y + (op.height - picture.height) / 2)
+    canvas.paste(picture, (left, top), picture)
+
+
 def _paint_image(image: Image.Image, ops: list) -> None:
     draw = ImageDraw.Draw(image)
     for op in ops:
-        if isinstance(op, TextOp):
-            font = pil_font(op.family, op.size)
-            draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
+        if isinstance(op, ImageOp):
+            _paste_fitted(image, op)
+        elif isinstance(op, TextOp):
+            _paint_text(draw, op)
         elif isinstance(op, LineOp):
             draw.line([(op.x1, op.y1), (op.x2, op.y2)], fill=op.color, width=round(op.width))
         elif isinstance(op, QROp):
@@ -252,11 +368,31 @@ def render_png(inp: RenderInput) -> bytes:
     return buffer.getvalue()
 
 
+def _visual_order(text: str) -> str:
+    """A right-to-left run as a PDF stores text: in visual order (readers and search reorder it back
+    to logical). Marks stay after their base letter; a run with left-to-right letters is left as is."""
+    kinds = {unicodedata.bidirectional(c) for c in text}
+    if not kinds & {"R", "AL"} or "L" in kinds:
+        return text
+    clusters: list[str] = []
+    for character in text:
+        if clusters and unicodedata.combining(character):
+            clusters[-1] += character
+        else:
+            clusters.append(character)
+    return "".join(reversed(clusters))
+
+
+def _page(width: int, height: int) -> tuple[float, float]:
+    """A4 in the canvas's orientation: landscape for the standard design, portrait for a tall one."""
+    return portrait(A4) if height > width else landscape(A4)
+
+
 class _PdfPainter:
-    """Maps canvas pixels (origin top left) to PDF points (origin bottom left) on an A4 landscape page."""
+    """Maps canvas pixels (origin top left) to PDF points (origin bottom left) on an A4 page."""
 
     def __init__(self, pdf: pdf_canvas.Canvas, width: int, height: int):
-        page_width, page_height = landscape(A4)
+        page_width, page_height = _page(width, height)
         self.pdf, self.scale = pdf, min(page_width / width, page_height / height)
         self.left = (page_width - width * self.scale) / 2
         self.top = page_height - (page_height - height * self.scale) / 2
@@ -264,23 +400,34 @@ class _PdfPainter:
     def point(self, x: float, y: float) -> tuple[float, float]:
         return self.left + x * self.scale, self.top - y * self.scale
 
+    def _invisible(self, text: str, font: str, size: float, x: float, y: float) -> None:
+        out = self.pdf.beginText()
+        out.setTextRenderMode(3)
+        out.setFont(font, size)
+        out.setTextOrigin(x, y)
+        out.textOut(_visual_order(text))
+        self.pdf.drawText(out)
+
     def invisible_text(self, ops: list) -> None:
-        """Text render mode 3: selectable and searchable, never painted."""
+        """Text render mode 3: selectable and searchable, never painted. Each run is written in the
+        font that has its characters, in logical order, so any script is found by a search."""
         for op in ops:
-            text = self.pdf.beginText()
-            text.setTextRenderMode(3)
-            text.setFont(pdf_font(op.family), op.size * self.scale)
+            runs = _runs(op.text, op.family)
+            size = op.size * self.scale
+            if len(runs) > 1:
+                for run, path, x in _run_positions(op, runs):
+                    self._invisible(run, pdf_font_file(path, op.family), size, *self.point(x, op.y))
+                continue
+            font = pdf_font_file(runs[0][1], op.family)
             x, y = self.point(op.x, op.y)
             if op.align != "left":
-                width = self.pdf.stringWidth(op.text, pdf_font(op.family), op.size * self.scale)
+                width = self.pdf.stringWidth(op.text, font, size)
                 x -= width / 2 if op.align == "center" else width
-            text.setTextOrigin(x, y)
-            text.textOut(op.text)
-            self.pdf.drawText(text)
+            self._invisible(op.text, font, size, x, y)
 
 
 def render_pdf(inp: RenderInput) -> bytes:
-    """A one-page A4 landscape PDF showing exactly the PNG rendering, with the text as an invisible layer.
+    """A one-page A4 PDF (landscape, or portrait for a tall canvas) showing exactly the PNG rendering, with the text as an invisible layer.
 
     The page image is the same raster as the PNG, so a genuine PDF rasterized by a verifier matches
     the stored original pixel for pixel (layer 4 compares them); the invisible text keeps the PDF
@@ -289,14 +436,14 @@ def render_pdf(inp: RenderInput) -> bytes:
     layout = resolve_layout(inp.layout)
     width, height = layout["canvas"]["width"], layout["canvas"]["height"]
     buffer = io.BytesIO()
-    pdf = pdf_canvas.Canvas(buffer, pagesize=landscape(A4))
+    pdf = pdf_canvas.Canvas(buffer, pagesize=_page(width, height))
     pdf.setProducer(PRODUCER)
     pdf.setCreator(PRODUCER)
     pdf.setTitle(f"{inp.title} \u2013 {inp.recipient_name}")
     pdf.setAuthor(inp.organization_name)
     pdf.setSubject(f"Credential {inp.credential_id}")
     painter = _PdfPainter(pdf, width, height)
-    page_width, page_height = landscape(A4)
+    page_width, page_height = _page(width, height)
     pdf.setFillColorRGB(*(c / 255 for c in rgb(layout["colors"]["paper"])))
     pdf.rect(0, 0, page_width, page_height, stroke=0, fill=1)  # letterbox for canvases that are not A4-shaped
     left, bottom = painter.point(0, height)

@@ -3,6 +3,7 @@
 import logging
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -20,21 +21,44 @@ def enqueue_render(certificate_id: int) -> None:
         logger.warning("render of certificate %s not enqueued; it renders on first download", certificate_id)
 
 
-def _template_background(certificate: Certificate):
-    template = certificate.template
-    if template is None or not template.background:
-        return None, (template.layout if template else None) or None
+def _image(name: str):
     from PIL import Image
 
-    with template.background.open("rb") as fh:
-        return Image.open(fh).convert("RGB"), template.layout or None
+    if not name:
+        return None
+    with default_storage.open(name, "rb") as fh:
+        image = Image.open(fh)
+        image.load()
+        return image
+
+
+def _template_images(certificate: Certificate) -> dict:
+    """The background, logo, signature image and layout of the template version the certificate
+    was issued with; certificates issued before versions were kept read their template as it is."""
+    version = certificate.template_version
+    if version is None and certificate.template is not None:
+        template = certificate.template
+        version = {
+            "layout": template.layout,
+            "background": template.background.name or "",
+            "logo": template.logo.name or "",
+            "signature_image": template.signature_image.name or "",
+        }
+    version = version or {}
+    background = _image(version.get("background", ""))
+    return {
+        "background": background.convert("RGB") if background is not None else None,
+        "logo": _image(version.get("logo", "")),
+        "signature_image": _image(version.get("signature_image", "")),
+        "layout": version.get("layout") or None,
+    }
 
 
 def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:
     """Render the PNG and PDF (with the QR) and store them; idempotent unless `force`."""
     if certificate.rendered_at and not force:
         return certificate
-    background, layout = _template_background(certificate)
+    images = _template_images(certificate)
     inp = RenderInput(
         organization_name=certificate.organization.name,
         recipient_name=certificate.recipient_name,
@@ -44,8 +68,7 @@ def certificate_render(*, certificate: Certificate, force: bool = False) -> Cert
         grade=certificate.grade or None,
         credential_id=certificate.credential_id,
         qr_text=certificate.qr_text,
-        background=background,
-        layout=layout,
+        **images,
     )
     png = render_png(inp)
     pdf = render_pdf(inp)

@@ -303,6 +303,11 @@ SPECTACULAR_SETTINGS = {
         # Verifications and issuance batches share these choices; one name keeps the schema stable.
         "JobStatusEnum": "verification.models.VerificationRequest.Status",
     },
+    # Error responses in the one error shape, summaries and real examples on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.error_responses_and_examples",
+    ],
 }
 
 # --- Internationalization -------------------------------------------------------------------

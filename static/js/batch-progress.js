@@ -1,4 +1,4 @@
-/* The bulk-issue progress bar: polls the batch's small JSON endpoint about once a second and moves
+/* The bulk-issue progress bar (and the ZIP's, named by data-progress-bar): polls the batch's small JSON endpoint about once a second and moves
    the bar and the counts; when the batch is done it reloads the page once to show the error table.
    Without JavaScript the page says to reload. */
 (function () {
@@ -8,7 +8,7 @@
 
   function start(box) {
     var url = box.getAttribute("data-progress-url");
-    var bar = document.getElementById("batch-progress");
+    var bar = document.getElementById(box.getAttribute("data-progress-bar") || "batch-progress");
     var text = box.querySelector("[data-progress-text]");
     var note = box.querySelector("[data-progress-note]");
     var failures = 0;
@@ -52,6 +52,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.querySelector("[data-progress-url]");
-    if (box && document.getElementById("batch-progress")) start(box);
+    if (box && document.getElementById(box.getAttribute("data-progress-bar") || "batch-progress")) start(box);
   });
 })();

@@ -58,6 +58,17 @@
     }
   });
 
+  // A field's error describes the value that was sent: once the person changes the value (fills a
+  // "required" field), the error no longer applies and is hidden. The server checks again on submit.
+  document.addEventListener("input", function (event) {
+    var control = event.target;
+    var field = control.closest && control.closest(".field--error");
+    if (!field || (typeof control.value === "string" && !control.value.trim())) return;
+    field.classList.remove("field--error");
+    field.querySelectorAll(".errorlist").forEach(function (list) { list.hidden = true; });
+    control.removeAttribute("aria-invalid");
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();

@@ -41,10 +41,25 @@
       });
     }
 
+    // The new image loads off-screen and replaces the shown one only once it is drawn, so the
+    // preview never goes blank while it updates; one that cannot be drawn keeps the last one.
     function refreshByGet() {
+      var mine = ++sequence;
       var params = new URLSearchParams(values(form));
       params.delete("csrfmiddlewaretoken");
-      image.src = url + "?" + params.toString();
+      var next = new Image();
+      next.onload = function () {
+        if (mine !== sequence) return;
+        image.src = next.src;
+        say("");
+        image.classList.remove("is-loading");
+      };
+      next.onerror = function () {
+        if (mine !== sequence) return;
+        say("Preview unavailable: check the fields marked as required.");
+        image.classList.remove("is-loading");
+      };
+      next.src = url + "?" + params.toString();
     }
 
     function refreshByPost() {
@@ -79,7 +94,6 @@
     }
 
     image.addEventListener("load", function () { say(""); image.classList.remove("is-loading"); });
-    image.addEventListener("error", function () { say("Preview unavailable"); image.classList.remove("is-loading"); });
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
     if (method === "post") schedule();

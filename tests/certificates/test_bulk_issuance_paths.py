@@ -41,7 +41,7 @@ def test_the_api_refuses_a_template_the_caller_cannot_see(org, other_org, issuer
         {"organization": org.slug, "file": upload, "template": _template(other_org).pk},
         format="multipart",
     )
-    assert response.status_code == 404
+    assert response.status_code == 400 and "template" in response.json()["error"]["fields"]
     assert not IssuanceBatch.objects.exists()
 
 

@@ -92,7 +92,7 @@ def test_the_same_external_id_issued_six_times_at_once_gives_every_sender_the_on
 
     responses = at_once(send)
 
-    assert [getattr(r, "status_code", r) for r in responses] == [201] * SENDERS
+    assert sorted(getattr(r, "status_code", r) for r in responses) == [200] * (SENDERS - 1) + [201]
     assert len({r.json()["credential_id"] for r in responses}) == 1
     assert Certificate.objects.count() == 1
     assert AuditEvent.objects.filter(action="certificate.issued").count() == 1

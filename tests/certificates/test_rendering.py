@@ -177,7 +177,7 @@ def test_default_and_empty_layouts_are_valid():
     [
         ([], "layout: must be an object"),
         ({"paper_size": "A4"}, "paper_size: unknown setting"),
-        ({"elements": {"logo": {"x": 1}}}, "elements.logo: unknown element"),
+        ({"elements": {"watermark": {"x": 1}}}, "elements.watermark: unknown element"),
         ({"elements": {"title": {"rotation": 5}}}, "elements.title.rotation: unknown setting"),
         ({"elements": {"title": {"x": -5}}}, "elements.title.x: must be between 0 and 2000"),
         ({"elements": {"title": {"y": 1500}}}, "elements.title.y: must be between 0 and 1414"),
@@ -201,7 +201,7 @@ def test_default_and_empty_layouts_are_valid():
         ),
         ({"colors": {"paper": "#fff"}}, "colors.paper: must be a colour like #1f3a5f"),
         ({"canvas": {"width": 100}}, "canvas.width: must be between 800 and 6000"),
-        ({"date_format": "us"}, "date_format: must be 'iso' or 'long'"),
+        ({"date_format": "us"}, "date_format: must be one of 'iso', 'long', 'dmy', 'mdy'"),
     ],
 )
 def test_layout_errors_name_the_field_and_the_rule(layout, error):
@@ -217,7 +217,15 @@ def test_optional_elements_can_be_hidden():
 
 @pytest.fixture
 def no_installed_fonts(monkeypatch):
-    caches = (fonts._installed_fonts, fonts.font_path, fonts.pil_font, fonts.pdf_font)
+    caches = (
+        fonts._installed_fonts,
+        fonts.font_path,
+        fonts.pil_font,
+        fonts.pdf_font,
+        fonts.font_chain,
+        fonts.pil_font_file,
+        fonts.pdf_font_file,
+    )
     for cache in caches:
         cache.cache_clear()
     monkeypatch.setattr(fonts, "FONT_DIRS", [])

@@ -35,7 +35,7 @@ CSV = (
     "recipient_name,recipient_email,title,issue_date,grade,external_id\n"
     "Grace Hopper,grace@students.example,Compiler Construction,2026-06-30,A,cc-001\n"
     "Alan Turing,alan@students.example,Compiler Construction,2026-06-30,B,cc-002\n"
-    "Katherine Johnson,katherine@students.example,Compiler Construction,30.06.2026,A,cc-003\n"
+    "Katherine Johnson,katherine@students.example,Compiler Construction,31.06.2026,A,cc-003\n"
     "Edsger Dijkstra,edsger@,Compiler Construction,2026-06-30,A,cc-004\n"
 )
 
@@ -152,10 +152,13 @@ def test_issue_bulk_verify_forgery_and_revoke(page, new_page, live_server, scree
 
     # --- Bulk issue: upload a CSV, the bar reaches 100 %, rows with errors are listed --------------------
     nav.get_by_role("link", name="Bulk issue").click()
-    page.get_by_label("CSV file", exact=True).set_input_files(
+    page.get_by_label("Spreadsheet", exact=True).set_input_files(
         files=[{"name": "compilers-2026.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
     )
-    page.get_by_role("button", name="Upload and issue").click()
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator("#preview-errors")).to_contain_text("not a valid e-mail address")  # before issuing
+    screenshot(page, "batch-preview")
+    page.get_by_role("button", name=re.compile(r"^Issue \d+ certificates?$")).click()
     bar = page.locator("#batch-progress")
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=60_000)
     expect(page.locator("[data-progress-text]")).to_have_text("100 %")

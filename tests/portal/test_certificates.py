@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import json
+import zipfile
+from unittest.mock import ANY
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.django_db
 GOOD_CSV = (
     "recipient_name,title,issue_date,grade,external_id\n"
     "Ada Lovelace,MSc Computer Science,2026-06-30,A,r-1\n"
-    "Alan Turing,MSc Computer Science,30/06/2026,B,r-2\n"
+    "Alan Turing,MSc Computer Science,30/02/2026,B,r-2\n"
     "Grace Hopper,MSc Computer Science,2026-06-30,A,r-3\n"
 )
 
@@ -316,9 +318,14 @@ def test_live_preview_draws_the_forms_values(issuer_client):
 
 
 def upload(client, content: str, name="students.csv", capture=None):
+    """Upload, then issue from the preview with what it proposes."""
     data = {"file": SimpleUploadedFile(name, content.encode(), content_type="text/csv")}
+    uploaded = client.post("/portal/bulk-issue/", data)
+    assert uploaded.status_code == 302 and uploaded["Location"].endswith("/preview/"), uploaded
+    preview = client.get(uploaded["Location"])
+    choices = {name: field.initial for name, field in preview.context["form"].fields.items() if field.initial}
     with capture(execute=True):
-        return client.post("/portal/bulk-issue/", data)
+        return client.post(uploaded["Location"], {**choices, "action": "issue"})
 
 
 def test_bulk_upload_runs_the_batch_and_reports_row_errors(
@@ -333,10 +340,16 @@ def test_bulk_upload_runs_the_batch_and_reports_row_errors(
     assert (progress["issued"], progress["failed"]) == (2, 1)
 
     page = issuer_client.get(f"/portal/batches/{batch.pk}/").content.decode()
-    assert 'value="100"' in page and "Row 3" in page and "is not a date in the form YYYY-MM-DD" in page
+    assert 'value="100"' in page and "Row 3" in page and "not a real date in the form DD/MM/YYYY" in page
+    assert "Alan Turing" in page  # the row's data is shown with its error
     report = issuer_client.get(f"/portal/batches/{batch.pk}/errors.csv")
     assert response.status_code == 302 and "attachment" in report["Content-Disposition"]
-    assert list(csv.reader(io.StringIO(report.content.decode())))[1][:2] == ["3", "issue_date"]
+    assert list(csv.reader(io.StringIO(report.content.decode())))[1][:4] == [
+        "3",
+        "issue_date",
+        ANY,
+        "Alan Turing",
+    ]
 
     listed = issuer_client.get(f"/portal/certificates/?batch={batch.pk}").content.decode()
     assert "Ada Lovelace" in listed and "Grace Hopper" in listed
@@ -360,14 +373,37 @@ def test_same_file_twice_shows_the_first_batch(issuer_client, org, django_captur
     upload(issuer_client, GOOD_CSV, capture=django_capture_on_commit_callbacks)
     response = upload(issuer_client, GOOD_CSV, capture=django_capture_on_commit_callbacks)
     assert IssuanceBatch.objects.filter(organization=org).count() == 1
-    assert "was uploaded before" in issuer_client.get(response["Location"]).content.decode()
+    assert "was issued before" in issuer_client.get(response["Location"]).content.decode()
 
 
-def test_a_bad_header_is_a_form_error(issuer_client, org, django_capture_on_commit_callbacks):
-    response = upload(issuer_client, "name,course\nAda,MSc\n", capture=django_capture_on_commit_callbacks)
-    assert response.status_code == 400
-    assert "Missing required column(s)" in response.content.decode()
-    assert not IssuanceBatch.objects.exists()
+def test_headers_that_differ_are_mapped_in_the_preview_before_anything_is_issued(
+    issuer_client, org, django_capture_on_commit_callbacks
+):
+    content = "Name;Course;Date;Notes\nAda Lovelace;MSc;03/04/2026;x\nAlan Turing;MSc;2026-06-30;y\n"
+    uploaded = issuer_client.post(
+        "/portal/bulk-issue/", {"file": SimpleUploadedFile("s.csv", content.encode("utf-16"))}
+    )
+    preview = issuer_client.get(uploaded["Location"]).content.decode()
+    assert "Unknown column(s): Notes" in preview  # Name, Course and Date were guessed; Notes was not
+    assert not Certificate.objects.exists()
+    choices = {"col_0": "recipient_name", "col_1": "title", "col_2": "issue_date", "col_3": "__ignore__"}
+    page = issuer_client.post(uploaded["Location"], {**choices, "action": "preview"}).content.decode()
+    assert "1 ready, 1 with errors" in page and "could be 3 April 2026 or 4 March 2026" in page
+    page = issuer_client.post(uploaded["Location"], {**choices, "date_order": "dmy", "action": "preview"})
+    assert "2 ready, 0 with errors" in page.content.decode() and "3 April 2026" not in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = issuer_client.post(uploaded["Location"], {**choices, "date_order": "dmy", "action": "issue"})
+    batch = IssuanceBatch.objects.get(organization=org)
+    assert issued["Location"] == f"/portal/batches/{batch.pk}/" and batch.issued_count == 2
+    assert Certificate.objects.get(recipient_name="Ada Lovelace").issue_date.isoformat() == "2026-04-03"
+    assert issuer_client.get(uploaded["Location"]).status_code == 404  # the draft is now a batch
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issuer_client.post(f"/portal/batches/{batch.pk}/archive/")
+    detail = issuer_client.get(f"/portal/batches/{batch.pk}/").content.decode()
+    assert "Download the ZIP (2 PDFs)" in detail
+    archive = issuer_client.get(f"/portal/batches/{batch.pk}/archive.zip")
+    assert len(zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()) == 2
 
 
 def test_bulk_issue_page_documents_the_columns(issuer_client):
@@ -476,3 +512,77 @@ def test_dashboard_counts_certificates_and_suggests_issuing(owner_client, org, i
     body = owner_client.get("/portal/").content.decode()
     assert "Certificates issued" in body and "1 in the last 30 days" in body
     assert 'id="verifications-chart"' in body
+
+
+def test_the_gallery_offers_landscape_and_portrait_designs_that_open_in_the_editor(admin_client, org):
+    from certificates.designs.gallery import GALLERY
+    from certificates.rendering.layout import layout_schema_errors
+
+    page = admin_client.get("/portal/templates/").content.decode()
+    assert {design.orientation for design in GALLERY} == {"landscape", "portrait"} and len(GALLERY) >= 4
+    for design in GALLERY:
+        assert layout_schema_errors(design.layout) == []
+        assert f"?start={design.key}" in page
+    preview = admin_client.get("/portal/templates/gallery/portrait-classic.png")
+    width, height = Image.open(io.BytesIO(preview.content)).size
+    assert preview["Content-Type"] == "image/png" and height > width  # drawn upright
+    editor = admin_client.get("/portal/templates/new/?start=modern")
+    assert json.loads(editor.context["form"].initial["layout"])["colors"]["primary"] == "#0f4c5c"
+    response = admin_client.post(
+        "/portal/templates/new/", {"name": "Modern", "layout": editor.context["form"].initial["layout"]}
+    )
+    assert response.status_code == 302
+    assert (
+        CertificateTemplate.objects.get(organization=org, name="Modern").layout["elements"]["seal"]["x"]
+        == 1640
+    )
+
+
+def test_an_uploaded_logo_and_signature_print_where_the_layout_places_them_and_stay_on_issued_certificates(
+    admin_client, org, admin_user
+):
+    from certificates.lifecycle.services import certificate_issue
+    from certificates.rendering.services import certificate_render
+
+    layout = {
+        "elements": {
+            "logo": {"x": 1700, "y": 150, "width": 160, "height": 160},
+            "signature": {"name": "Dr Ada Byron"},
+        }
+    }
+    response = admin_client.post(
+        "/portal/templates/new/",
+        {
+            "name": "With logo",
+            "layout": json.dumps(layout),
+            "logo": SimpleUploadedFile(
+                "logo.png", png_bytes((200, 200), (200, 20, 20)), content_type="image/png"
+            ),
+            "signature_image": SimpleUploadedFile(
+                "sig.png", png_bytes((300, 100), (20, 20, 160)), content_type="image/png"
+            ),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    template = CertificateTemplate.objects.get(organization=org, name="With logo")
+    certificate = certificate_issue(
+        actor=Actor(user=admin_user), organization=org, recipient_name="Ada", title="MSc",
+        issue_date=dt.date(2026, 6, 30), template=template,
+    )  # fmt: skip
+    png = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert png.getpixel((1780, 230)) == (200, 20, 20)  # the logo, where it was placed
+    assert png.getpixel((210 + 220, 1150 - 70)) == (20, 20, 160)  # the signature, above its line
+
+    admin_client.post(
+        f"/portal/templates/{template.pk}/",
+        {
+            "name": "With logo",
+            "layout": json.dumps(layout),
+            "logo": SimpleUploadedFile(
+                "logo2.png", png_bytes((200, 200), (20, 160, 20)), content_type="image/png"
+            ),
+        },
+    )
+    certificate.refresh_from_db()
+    again = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert again.getpixel((1780, 230)) == (200, 20, 20)  # the issued certificate keeps its version's logo
