@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0005_public_status_purge_organization"),
+        ("certificates", "0008_template_logo_and_signature_image"),
     ]
 
     operations = [
