@@ -29,6 +29,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from billing.models import Metric
+from billing.usage import usage_check_batch, usage_reserve_up_to
 from certificates.anchoring.services import anchor_enqueue_if_due
 from certificates.designs.selectors import template_check_usable
 from certificates.errors import CertificateError
@@ -130,6 +132,7 @@ def batch_start(
     existing = organization.issuance_batches.filter(file_sha256=digest).first()
     if existing is not None:
         return existing, False
+    usage_check_batch(organization, len(rows))  # refused before any row is issued
     batch = IssuanceBatch(
         organization=organization,
         created_by=actor.user,
@@ -277,7 +280,7 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
     already = set(
         organization.certificates.filter(external_id__in=wanted).values_list("external_id", flat=True)
     )
-    new, errors, skipped = [], [], 0
+    new, numbers, errors, skipped = [], [], [], 0
     for offset, row in enumerate(chunk):
         number = start + offset + 2
         kwargs, row_errors = validate_row(row)
@@ -296,6 +299,7 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
         if external_id in already:
             skipped += 1
             continue
+        numbers.append(number)
         new.append(
             build_certificate(
                 organization=organization,
@@ -306,6 +310,8 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
                 **kwargs,
             )
         )
+    new, over_limit = _within_plan(organization, new, numbers)
+    errors.extend(over_limit)
     new, raced = _insert_skipping_taken(organization, new)
     skipped += raced
     public_status_changed(credential_ids=[certificate.credential_id for certificate in new])  # cached 404s
@@ -317,6 +323,16 @@ def _process_chunk(batch_id: int, rows: list[dict], first_rows: dict[str, int]) 
     batch.errors = batch.errors + errors
     batch.save(update_fields=["processed_rows", "issued_count", "skipped_count", "failed_count", "errors"])
     return True
+
+
+def _within_plan(
+    organization: Organization, new: list[Certificate], numbers: list[int]
+) -> tuple[list[Certificate], list[dict]]:
+    """The rows the plan's monthly limit still allows; the rest are reported as row errors."""
+    granted = usage_reserve_up_to(organization, Metric.CERTIFICATES, len(new))
+    message = "Not issued: the plan's monthly certificate limit is reached."
+    refused = [{"row": number, "column": "", "message": message} for number in numbers[granted:]]
+    return new[:granted], refused
 
 
 def _insert_skipping_taken(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fraud",
     "verification",
     "webhooks",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Billing (billing/, docs/billing.md). New organizations start on this plan (a Plan's code). A
+# provider is offered at checkout only when its keys are set; Stripe and Razorpay base URLs are
+# configurable so tests point them at local stand-ins.
+BILLING_DEFAULT_PLAN = env.str("BILLING_DEFAULT_PLAN", default="free")
+BILLING_GRACE = timedelta(days=env.float("BILLING_GRACE_DAYS", default=7.0))
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com")
