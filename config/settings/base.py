@@ -142,6 +142,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 # `celery worker -Q celery`. Empty (the default): everything on the default queue.
 FRAUD_IMAGES_QUEUE = env.str("FRAUD_IMAGES_QUEUE", default="")
 CELERY_BEAT_SCHEDULE: dict = {
+    "billing-downgrade-lapsed": {"task": "billing.downgrade_lapsed", "schedule": timedelta(hours=1)},
     "anchor-pending-certificates": {
         "task": "certificates.anchor_pending_certificates",
         "schedule": timedelta(minutes=10),
