@@ -39,13 +39,15 @@ def usage_view(request):
 @require_GET
 def plans_view(request):
     organization = request.portal.organization
+    providers = providers_available()
     context = {
         **selectors.billing_overview(organization),
         "plans": selectors.plans_public(),
-        "providers": providers_available(),
+        "providers": providers,
         "invoices": selectors.invoices_for(organization),
     }
-    return render(request, "portal/billing/plans.html", context)
+    response = render(request, "portal/billing/plans.html", context)
+    return _form_may_go_to(response, *(provider.form_origin() for provider in providers))
 
 
 @portal_view(Role.OWNER)
@@ -73,13 +75,15 @@ def checkout_view(request):
     return _form_may_go_to(response, checkout.url)
 
 
-def _form_may_go_to(response, url: str):
-    """The CSP's form-action also governs where a form's redirect may lead: allow the provider's
-    origin on this one response (the middleware leaves a view's own header alone)."""
-    parts = urlsplit(url)
-    policy = getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    response["Content-Security-Policy"] = policy.replace("form-action 'self'", f"form-action 'self' {origin}")
+def _form_may_go_to(response, *urls: str):
+    """The page's CSP form-action also governs where its form's redirect may lead: allow the
+    providers' origins on this one response (the middleware leaves a view's own header alone)."""
+    origins = sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls if url})
+    if origins:
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
+        response["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins)
+        )
     return response
 
 

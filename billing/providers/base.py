@@ -51,6 +51,10 @@ class PaymentProvider:
     def is_configured(self) -> bool:
         raise NotImplementedError
 
+    def form_origin(self) -> str:
+        """Where the checkout form (or its redirect) leads: the page's CSP form-action must allow it."""
+        raise NotImplementedError
+
     def checkout_create(self, *, organization, plan, success_url: str, cancel_url: str) -> Checkout:
         raise NotImplementedError
 

@@ -38,6 +38,9 @@ class RazorpayProvider(PaymentProvider):
             settings.RAZORPAY_KEY_ID and settings.RAZORPAY_KEY_SECRET and settings.RAZORPAY_WEBHOOK_SECRET
         )
 
+    def form_origin(self) -> str:
+        return settings.RAZORPAY_API_BASE
+
     def _client(self) -> razorpay.Client:
         client = razorpay.Client(
             auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET), base_url=settings.RAZORPAY_API_BASE

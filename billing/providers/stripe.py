@@ -24,6 +24,9 @@ class StripeProvider(PaymentProvider):
     def is_configured(self) -> bool:
         return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
 
+    def form_origin(self) -> str:
+        return settings.STRIPE_CHECKOUT_BASE
+
     def _client(self) -> stripe.StripeClient:
         return stripe.StripeClient(
             settings.STRIPE_SECRET_KEY,

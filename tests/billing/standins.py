@@ -80,8 +80,23 @@ class ProviderStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _html(self, html: str) -> None:
+                data = html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_GET(self):
                 standin.requests.append(("GET", self.path))
+                if self.path.startswith("/c/pay/"):  # Stripe's hosted page: the payer pays and returns
+                    session_id = self.path.rsplit("/", 1)[1]
+                    standin.stripe_pay(session_id)
+                    self.send_response(303)
+                    self.send_header("Location", standin.sessions[session_id]["success_url"])
+                    self.send_header("Content-Length", "0")
+                    return self.end_headers()
                 if not standin._stripe_authorized(self.headers):
                     return self._reply(
                         401, {"error": {"type": "invalid_request_error", "message": "bad key"}}
@@ -96,6 +111,16 @@ class ProviderStandIn:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 standin.requests.append(("POST", self.path))
+                if self.path == "/v1/checkout/embedded":  # Razorpay's hosted checkout: a pay button
+                    form = dict(parse_qsl(body))
+                    returned = standin.razorpay_pay(form["order_id"])
+                    fields = "".join(
+                        f'<input type="hidden" name="{k}" value="{v}">' for k, v in returned.items()
+                    )
+                    return self._html(
+                        f'<form method="post" action="{form["callback_url"]}">{fields}'
+                        f'<button type="submit">Pay {form["currency"]} {form["amount"]}</button></form>'
+                    )
                 if self.path == "/v1/checkout/sessions":
                     if not standin._stripe_authorized(self.headers):
                         return self._reply(

@@ -33,7 +33,7 @@ def standin():
 @pytest.fixture
 def providers(settings, standin):
     settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = STRIPE_KEY, STRIPE_HOOK
-    settings.STRIPE_API_BASE = standin.url
+    settings.STRIPE_API_BASE = settings.STRIPE_CHECKOUT_BASE = standin.url
     settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET = RAZORPAY_KEY
     settings.RAZORPAY_WEBHOOK_SECRET = RAZORPAY_HOOK
     settings.RAZORPAY_API_BASE = standin.url
@@ -236,6 +236,11 @@ def test_a_failed_payment_gives_a_grace_period_then_the_free_plan(
     assert subscription_for(on_free).plan.code == "free"
     assert AuditEvent.objects.filter(organization=on_free, action="billing.downgraded").exists()
     assert "free plan" in mail.outbox[-1].subject and mail.outbox[-1].to == [owner.email]
+
+
+def test_the_plans_page_lets_its_forms_go_to_the_providers_checkout_pages(portal, providers):
+    policy = portal.get("/portal/billing/plans/")["Content-Security-Policy"]
+    assert f"form-action 'self' {providers.url};" in policy and "script-src 'self'" in policy
 
 
 def test_checkout_is_unavailable_with_a_clear_message_when_no_provider_is_set_up(portal, on_free):
