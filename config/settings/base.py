@@ -404,7 +404,7 @@ BILLING_GRACE = timedelta(days=env.float("BILLING_GRACE_DAYS", default=7.0))
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
-STRIPE_CHECKOUT_BASE = env.str("STRIPE_CHECKOUT_BASE", default="https://checkout.stripe.com")  # its hosted page
+STRIPE_CHECKOUT_BASE = env.str("STRIPE_CHECKOUT_BASE", default="https://checkout.stripe.com")
 RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
 RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
 RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
