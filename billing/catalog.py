@@ -15,6 +15,8 @@ STARTING_PLANS = [
         "webhooks_per_month": 2,
         "gemini_pages_per_month": 20,
         "bulk_max_rows": 100,
+        # Proving a domain is what stops a stranger posing as the institution: free by default.
+        "custom_domain": True,
         "over_limit": "refuse",
     },
     {

@@ -104,6 +104,15 @@ def usage_check_batch(organization: Organization, rows: int) -> None:
         raise _exceeded(organization, plan, Metric.CERTIFICATES, month_of(), rows)
 
 
+def plan_require_feature(organization: Organization, feature: str, what: str) -> None:
+    """FeatureNotInPlan (402) unless the organization's plan has `feature` (a Plan flag)."""
+    plan = plan_for(organization)
+    if not getattr(plan, feature):
+        raise FeatureNotInPlan(
+            f"{what} is not part of your plan ({plan.name}).", upgrade_url=upgrade_url(), field=feature
+        )
+
+
 def usage_account_of(actor: Actor) -> Organization | None:
     """Whose account a verification is on: the API key's organization, or the signed-in person's
     first organization; None for an anonymous caller (never limited by a plan)."""

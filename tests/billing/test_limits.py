@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from billing.models import Plan, UsageCounter
+from certificates.designs.services import template_create
 from certificates.models import Certificate, IssuanceBatch
 from organizations.access import Actor
 from organizations.models import APIKey, Invitation
@@ -151,3 +152,19 @@ def test_verifications_count_on_the_account_but_anonymous_ones_are_never_limited
     for _ in range(3):  # anonymous: over every limit, still accepted and not counted
         verification_create(actor=Actor(ip="203.0.113.9"), upload=png())
     assert VerificationRequest.objects.count() == 4 and used(on_free, "verifications") == 1
+
+
+def test_plan_features_gate_designer_images_and_domain_proof(on_free, free_plan, owner):
+    free_plan.designer_images = False
+    free_plan.custom_domain = False
+    free_plan.save()
+    client = auth_client(owner)
+    response = client.post(
+        f"/api/v1/organizations/{on_free.slug}/domain-verification/", {"domain": "northwind.example"}
+    )
+    assert response.status_code == 402 and response.json()["error"]["code"] == "plan_feature_missing"
+    on_free.refresh_from_db()
+    assert on_free.domain_proof_token == ""
+    with pytest.raises(Exception) as refused:
+        template_create(actor=Actor(user=owner), organization=on_free, name="T", layout={}, background=b"x")
+    assert refused.value.status_code == 402 and refused.value.field == "designer_images"

@@ -26,6 +26,7 @@ UPWARD_ALLOWED: dict[tuple[str, str], str] = {
         "inviting a member and creating an API key are counted by the one usage service"
     ),
     ("organizations.services", "billing.models"): ("the usage metric's name (billing.models.Metric)"),
+    ("organizations.identity", "billing.usage"): ("proving a custom domain is a plan feature"),
     ("accounts.services", "organizations.services"): (
         "closing an account first asks memberships whether it leaves an organization without an owner"
     ),
