@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -6,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import selectors, services
+from billing.providers import ProviderUnavailable
 from organizations.permissions import actor_of
 from organizations.selectors import organization_get_for_actor
 
@@ -46,7 +48,10 @@ class ProviderWebhookView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         body = request.body  # the raw bytes are what the signature covers
-        event, created = services.billing_event_receive(
-            provider=self.provider, body=body, headers=request.headers
-        )
+        try:
+            event, created = services.billing_event_receive(
+                provider=self.provider, body=body, headers=request.headers
+            )
+        except ProviderUnavailable as exc:  # not set up here: there is no such endpoint
+            raise Http404(exc.message) from exc
         return Response({"received": event.event_id, "duplicate": not created})

@@ -256,3 +256,8 @@ def test_only_an_owner_may_start_a_checkout(client, admin_user, on_free, provide
     before = len(providers.sessions)
     assert client.post("/portal/billing/checkout/", {"plan": "pro", "provider": "stripe"}).status_code == 403
     assert len(providers.sessions) == before
+
+
+def test_a_provider_not_set_up_has_no_webhook_endpoint(client):
+    response = client.post("/api/v1/billing/webhooks/stripe/", data=b"{}", content_type="application/json")
+    assert response.status_code == 404 and not BillingEvent.objects.exists()
