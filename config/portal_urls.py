@@ -7,6 +7,7 @@ certificates, bulk issue, verifications, templates and webhooks register theirs 
 from django.urls import path
 
 from accounts import views as accounts_views
+from billing import views as billing_views
 from certificates.batches import portal as batch_views
 from certificates.designs import portal as template_views
 from certificates.lifecycle import portal as cert_views
@@ -57,6 +58,10 @@ urlpatterns = [
     path("api-keys/<int:pk>/", org_views.api_key_created_view, name="api-key-created"),
     path("api-keys/<int:pk>/revoke/", org_views.api_key_revoke_view, name="api-key-revoke"),
     path("audit-log/", org_views.audit_log_view, name="audit-log"),
+    path("billing/usage/", billing_views.usage_view, name="billing-usage"),
+    path("billing/plans/", billing_views.plans_view, name="billing-plans"),
+    path("billing/checkout/", billing_views.checkout_view, name="billing-checkout"),
+    path("billing/return/<str:provider>/", billing_views.checkout_return_view, name="billing-return"),
     path("signing-keys/", signing_key_views.signing_keys_view, name="signing-keys"),
     path("signing-keys/rotate/", signing_key_views.signing_key_rotate_view, name="signing-key-rotate"),
     # Certificates

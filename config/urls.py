@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("certificates.rest_urls")),
     path("", include("credentials.rest_urls")),
     path("", include("verification.api.urls")),
+    path("", include("billing.api.urls")),
 ]
 
 # The admin signs in, out and changes passwords through the portal, so it gets the second factor,

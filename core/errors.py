@@ -32,6 +32,7 @@ HTTP_STATUS_BY_KIND = {
     "forbidden": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
     "conflict": status.HTTP_409_CONFLICT,
+    "payment_required": status.HTTP_402_PAYMENT_REQUIRED,  # a plan's limit (billing/usage.py)
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 # Codes whose kind is not "invalid", wherever they are raised.
@@ -57,6 +58,7 @@ class DomainError(Exception):
 
     kind = "invalid"
     code = "invalid"
+    extra: dict | None = None  # more of the error's own facts, added to the body's "error" object
 
     def __init__(
         self,
@@ -99,10 +101,14 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-def error_body(code: str, message: str, request=None, fields: dict | None = None) -> dict:
+def error_body(
+    code: str, message: str, request=None, fields: dict | None = None, extra: dict | None = None
+) -> dict:
     body: dict = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    if extra:
+        body["error"].update(extra)
     if request is not None:
         body["request_id"] = getattr(request, "request_id", None)
     return body
@@ -118,7 +124,8 @@ def api_exception_handler(exc, context):
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, request, exc.as_fields()), status=exc.status_code)
+        body = error_body(exc.code, exc.message, request, exc.as_fields(), exc.extra)
+        return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.usage import plan_require_feature
+
 from .access import Actor
 from .audit import audit_by, audit_record
 from .domain_dns import DNSLookupError, txt_records
@@ -82,6 +84,7 @@ def domain_proof_instructions(organization: Organization) -> dict | None:
 @transaction.atomic
 def domain_proof_start(*, actor: Actor, organization: Organization, domain: str) -> dict:
     """A fresh token for `domain`; the organization's level is unchanged until it is checked."""
+    plan_require_feature(organization, "custom_domain", "Proving your own domain")
     domain = normalize_domain(domain)
     organization.domain_proof_domain = domain
     organization.domain_proof_token = secrets.token_urlsafe(24)

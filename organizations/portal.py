@@ -183,6 +183,7 @@ NAVIGATION: list[tuple[str, list[NavItem]]] = [
             ),
             NavItem("Webhooks", "portal:webhooks", "webhook", Role.ADMIN, matches=("portal:webhook",)),
             NavItem("Audit log", "portal:audit-log", "list"),
+            NavItem("Usage and plan", "portal:billing-usage", "activity", matches=("portal:billing-",)),
             NavItem("Settings", "portal:organization-settings", "settings"),
         ],
     ),

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.services import user_register
+from billing.models import Metric
+from billing.usage import usage_reserve
 
 from .access import Actor
 from .audit import audit_by
@@ -229,6 +231,7 @@ def invitation_create(*, actor: Actor, organization: Organization, email: str, r
     organization.invitations.filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+    usage_reserve(organization, Metric.MEMBERS)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organization=organization,
@@ -326,6 +329,7 @@ def api_key_create(*, actor: Actor, organization: Organization, name: str, role:
     if role == Role.OWNER:
         raise OrganizationError("An API key cannot be an owner.", field="role", code="role_forbidden")
     _check_can_grant(actor, organization, role)
+    usage_reserve(organization, Metric.API_KEYS)
     full, prefix, key_hash = generate_key()
     key = APIKey.objects.create(
         organization=organization,

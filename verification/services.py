@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from billing.models import Metric
+from billing.usage import usage_reserve_for_actor
 from certificates.api import certificate_render, is_valid_credential_id, normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
@@ -97,6 +99,7 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
         return _answer_credential(verification, *carried)
     if upload_checked is None:
         return _answer_by_id(verification)
+    usage_reserve_for_actor(actor, Metric.VERIFICATIONS)  # an anonymous caller is never counted
     verification.upload.save(upload_checked.storage_name, ContentFile(upload_checked.data), save=False)
     verification.upload_content_type = upload_checked.content_type
     verification.upload_size = len(upload_checked.data)

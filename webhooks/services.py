@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from billing.models import Metric
+from billing.usage import usage_reserve
 from core.crypto import encrypt_text
 from organizations.access import Actor
 from organizations.audit import audit_by, audit_record
@@ -64,6 +66,7 @@ def endpoint_create(
     is_active: bool = True,
 ) -> tuple[Endpoint, str]:
     """Register a receiver. Returns the endpoint and its signing secret, which is shown only now."""
+    usage_reserve(organization, Metric.WEBHOOKS)
     secret = secret_generate()
     endpoint = Endpoint.objects.create(
         organization=organization,

@@ -33,6 +33,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from billing.models import Metric
+from billing.usage import usage_check_batch, usage_reserve_up_to
 from certificates.anchoring.services import anchor_enqueue_if_due
 from certificates.batches import columns
 from certificates.batches.dates import DATE_ORDERS, DateProblem, DateReader
@@ -175,6 +177,7 @@ def batch_start(
     existing = organization.issuance_batches.filter(file_sha256=digest).first()
     if existing is not None:
         return existing, False
+    usage_check_batch(organization, len(sheet.rows))  # refused before any row is issued
     batch = IssuanceBatch(
         organization=organization,
         created_by=actor.user,
@@ -269,6 +272,7 @@ def batch_draft_confirm(
         batch.file.delete(save=False)
         batch.delete()
         return existing, False
+    usage_check_batch(batch.organization, len(sheet.rows))  # refused before any row is issued
     batch.status = IssuanceBatch.Status.PENDING
     batch.file_sha256 = digest
     batch.options = options.as_json()
@@ -437,7 +441,7 @@ def _process_chunk(batch_id: int, sheet: Sheet, first_rows: dict[str, int]) -> b
     already = set(
         organization.certificates.filter(external_id__in=wanted).values_list("external_id", flat=True)
     )
-    new, errors, skipped = [], [], 0
+    new, issued_rows, errors, skipped = [], [], [], 0
     layout = batch.template.layout if batch.template else None
     for row in chunk:
         kwargs, row_errors = check_row(sheet, row, first_rows, layout)
@@ -449,6 +453,7 @@ def _process_chunk(batch_id: int, sheet: Sheet, first_rows: dict[str, int]) -> b
         if kwargs["external_id"] in already:
             skipped += 1
             continue
+        issued_rows.append(row)
         new.append(
             build_certificate(
                 organization=organization,
@@ -459,6 +464,8 @@ def _process_chunk(batch_id: int, sheet: Sheet, first_rows: dict[str, int]) -> b
                 **kwargs,
             )
         )
+    new, over_limit = _within_plan(organization, new, issued_rows)
+    errors.extend(over_limit)
     new, raced = _insert_skipping_taken(organization, new)
     skipped += raced
     public_status_changed(credential_ids=[certificate.credential_id for certificate in new])  # cached 404s
@@ -470,6 +477,18 @@ def _process_chunk(batch_id: int, sheet: Sheet, first_rows: dict[str, int]) -> b
     batch.errors = batch.errors + errors
     batch.save(update_fields=["processed_rows", "issued_count", "skipped_count", "failed_count", "errors"])
     return True
+
+
+def _within_plan(
+    organization: Organization, new: list[Certificate], rows: list[Row]
+) -> tuple[list[Certificate], list[dict]]:
+    """The rows the plan's monthly limit still allows; the rest are reported as row errors."""
+    granted = usage_reserve_up_to(organization, Metric.CERTIFICATES, len(new))
+    message = "Not issued: the plan's monthly certificate limit is reached."
+    refused = [
+        {"row": row.number, "column": "", "message": message, "data": row.data} for row in rows[granted:]
+    ]
+    return new[:granted], refused
 
 
 def _insert_skipping_taken(

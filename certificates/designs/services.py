@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
+from billing.usage import plan_require_feature
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
 from certificates.rendering.layout import layout_schema_errors
@@ -69,6 +70,7 @@ def _checked_background(data: bytes, field: str = "background") -> tuple[bytes, 
 def _store_background(template: CertificateTemplate, data: bytes, field: str = "background") -> None:
     """Checked like every upload, stored under a new name (an issued certificate's version keeps
     pointing at the file it was issued with)."""
+    plan_require_feature(template.organization, "designer_images", "An image in the designer")
     data, extension = _checked_background(data, field)
     getattr(template, field).save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
 

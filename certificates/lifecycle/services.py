@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing.models import Metric
+from billing.usage import usage_reserve
 from certificates.anchoring.services import anchor_enqueue_if_due
 from certificates.designs.selectors import template_check_usable
 from certificates.errors import CertificateError
@@ -266,6 +268,7 @@ def certificate_issue_or_get(
         if existing is None:
             raise
         return existing, False
+    usage_reserve(organization, Metric.CERTIFICATES)  # a 402 here rolls the row back
     audit_by(
         actor,
         action="certificate.issued",

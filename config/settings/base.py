@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fraud",
     "verification",
     "webhooks",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 # `celery worker -Q celery`. Empty (the default): everything on the default queue.
 FRAUD_IMAGES_QUEUE = env.str("FRAUD_IMAGES_QUEUE", default="")
 CELERY_BEAT_SCHEDULE: dict = {
+    "billing-downgrade-lapsed": {"task": "billing.downgrade_lapsed", "schedule": timedelta(hours=1)},
     "anchor-pending-certificates": {
         "task": "certificates.anchor_pending_certificates",
         "schedule": timedelta(minutes=10),
@@ -416,3 +418,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Billing (billing/, docs/billing.md). New organizations start on this plan (a Plan's code). A
+# provider is offered at checkout only when its keys are set; Stripe and Razorpay base URLs are
+# configurable so tests point them at local stand-ins.
+BILLING_DEFAULT_PLAN = env.str("BILLING_DEFAULT_PLAN", default="free")
+BILLING_GRACE = timedelta(days=env.float("BILLING_GRACE_DAYS", default=7.0))
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_CHECKOUT_BASE = env.str("STRIPE_CHECKOUT_BASE", default="https://checkout.stripe.com")
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com")

@@ -34,3 +34,7 @@ _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL and _xdist.startswith("gw"):
     _db = 1 + int(_xdist[2:])
     CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}"
+
+# The suite's organizations are on the unlimited plan so no existing test meets a limit; billing's
+# own tests put their organizations on `free` (tests/billing).
+BILLING_DEFAULT_PLAN = "enterprise"

@@ -20,6 +20,7 @@ APPS = (
     "core",
     "accounts",
     "organizations",
+    "billing",
     "webhooks",
     "certificates",
     "credentials",
@@ -32,6 +33,11 @@ UPWARD_ALLOWED: dict[tuple[str, str], str] = {
     ("accounts.views", "organizations.portal"): (
         "accounts' own portal pages (profile, security) render inside the organization portal"
     ),
+    ("organizations.services", "billing.usage"): (
+        "inviting a member and creating an API key are counted by the one usage service"
+    ),
+    ("organizations.services", "billing.models"): ("the usage metric's name (billing.models.Metric)"),
+    ("organizations.identity", "billing.usage"): ("proving a custom domain is a plan feature"),
     ("accounts.services", "organizations.services"): (
         "closing an account first asks memberships whether it leaves an organization without an owner"
     ),

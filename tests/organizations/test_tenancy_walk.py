@@ -28,7 +28,7 @@ from tests.tenancy import (
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("accounts", "organizations", "certificates", "verification", "fraud", "webhooks")
+OUR_APPS = ("accounts", "organizations", "billing", "certificates", "verification", "fraud", "webhooks")
 
 
 def database_fingerprint() -> dict[str, str]:
