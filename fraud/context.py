@@ -173,7 +173,15 @@ def extract(inputs: PipelineInputs) -> dict[str, Any]:
 
     upload = load_upload(inputs.get("upload"))
     qr = read_qr(upload)
-    vision = read_document(upload, organization_key=qr.organization_slug if qr else None) if upload else None
+    vision = (
+        read_document(
+            upload,
+            organization_key=qr.organization_slug if qr else None,
+            gemini_allowed=inputs.get("gemini_allowed", True),
+        )
+        if upload
+        else None
+    )
     extracted = Extracted(qr=qr, vision=vision)
     typed = normalize_credential_id(inputs.get("credential_id") or "")
     credential_id = typed or document_credential_id(extracted.field_value("credential_id"))

@@ -28,20 +28,28 @@ FALLBACK_NOTES = {
     "budget": "The organization's daily Gemini allowance is used up, so local OCR read the document instead.",
     "rejected": "Gemini refused the request, so local OCR read the document instead.",
     "config": "Gemini is not configured, so local OCR read the document.",
+    "plan": "The account's Gemini pages for this month are used up, so local OCR read the document instead.",
 }
 
 
 def read_document(
-    upload: Upload, *, organization_key: str | None = None, gemini_options: dict | None = None
+    upload: Upload,
+    *,
+    organization_key: str | None = None,
+    gemini_options: dict | None = None,
+    gemini_allowed: bool = True,
 ) -> VisionReading:
-    """Read the page: Gemini when configured, else (or on its failure) local OCR."""
+    """Read the page: Gemini when configured (and the account's plan has a page left), else (or
+    on its failure) local OCR."""
     try:
         image = upload.page.image  # a photographed page rectified, so it reads like a scan
     except Exception:  # a file Pillow/pdfium cannot open is unreadable, not a crash of stage 1
         logger.info("vision: upload could not be decoded", exc_info=True)
         return VisionReading("none", note="The file could not be opened as an image.")
     note = ""
-    if _gemini_configured(gemini_options):
+    if _gemini_configured(gemini_options) and not gemini_allowed:
+        note = FALLBACK_NOTES["plan"]
+    elif _gemini_configured(gemini_options):
         reading, note = _read_with_gemini(image, organization_key, gemini_options or {})
         if reading is not None:
             return reading

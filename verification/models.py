@@ -52,6 +52,9 @@ class VerificationRequest(models.Model):
         related_name="verifications",
     )
     api_key = models.ForeignKey(APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Whether stage 1 may send the page to Gemini: decided (and a Gemini page counted against the
+    # account's plan) when the request is stored; False sends it to local OCR (billing, issue Q).
+    gemini_allowed = models.BooleanField(default=True)
     # The organization concerned: the issuer of the certificate, or the one the document claims.
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications"

@@ -24,7 +24,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from billing.models import Metric
-from billing.usage import usage_reserve_for_actor
+from billing.usage import usage_account_of, usage_reserve_for_actor, usage_reserve_up_to
 from certificates.api import certificate_render, is_valid_credential_id, normalize_credential_id
 from certificates.models import Certificate
 from core import metrics
@@ -100,6 +100,7 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
     if upload_checked is None:
         return _answer_by_id(verification)
     usage_reserve_for_actor(actor, Metric.VERIFICATIONS)  # an anonymous caller is never counted
+    verification.gemini_allowed = _gemini_page_reserved(actor)
     verification.upload.save(upload_checked.storage_name, ContentFile(upload_checked.data), save=False)
     verification.upload_content_type = upload_checked.content_type
     verification.upload_size = len(upload_checked.data)
@@ -107,6 +108,16 @@ def _verification_store(*, actor: Actor, upload, credential_id: str) -> Verifica
     verification.save()
     transaction.on_commit(lambda: verification_enqueue(verification.pk))
     return verification
+
+
+def _gemini_page_reserved(actor: Actor) -> bool:
+    """Whether this check may use Gemini: always when Gemini is off (nothing to count) or the caller
+    is anonymous (public checks are never limited by a plan); else a Gemini page of the account's
+    plan is counted now, before the work, and when none is left the page is read by local OCR."""
+    if not settings.GEMINI_API_KEY:
+        return True
+    organization = usage_account_of(actor)
+    return organization is None or usage_reserve_up_to(organization, Metric.GEMINI_PAGES, 1) == 1
 
 
 def _checked_credential_id(credential_id: str) -> str:
@@ -230,6 +241,7 @@ def _inputs(verification: VerificationRequest) -> dict:
         "upload": upload,
         "credential_id": verification.credential_id_input or None,
         "client_ip": verification.client_ip,
+        "gemini_allowed": verification.gemini_allowed,
     }
 
 
