@@ -104,6 +104,10 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
                 region.box = geometry.box_to_frame(region.box)
             report.evidence.append(analysed)
     frame_lines = [(text, geometry.box_to_frame(box)) for text, box in page_lines]
+    if frame_lines:
+        for evidence in report.evidence:
+            if evidence.name in TEXT_BOUND:
+                _keep_text_regions(evidence, frame_lines)
     for evidence in report.evidence:
         if not evidence.skipped:
             report.likelihoods[evidence.name] = likelihood(evidence.name, evidence.statistic)
@@ -113,14 +117,29 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
     return report
 
 
+# An edit of a certificate changes what it says: a region of these analyses that touches no printed
+# line (a viewer's flat toolbar, a desk, a seal) is not reported when the page's lines are known.
+TEXT_BOUND = frozenset({"jpeg_double", "jpeg_ela", "noise"})
+
+
+def _keep_text_regions(evidence: Evidence, lines) -> None:
+    evidence.regions = [r for r in evidence.regions if any(_overlap(r.box, box) for _, box in lines)]
+    evidence.statistic = max((r.statistic for r in evidence.regions), default=0.0)
+
+
+def _overlap(a, b) -> int:
+    ox = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    oy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ox * oy
+
+
 def covered_field(box, lines, fields: dict) -> str | None:
     """The printed field (or the line, quoted) that `box` overlaps most, in words."""
     best, best_overlap = None, 0
-    for text, (x, y, w, h) in lines:
-        ox = max(0, min(box[0] + box[2], x + w) - max(box[0], x))
-        oy = max(0, min(box[1] + box[3], y + h) - max(box[1], y))
-        if ox * oy > best_overlap:
-            best, best_overlap = text, ox * oy
+    for text, line_box in lines:
+        overlap = _overlap(box, line_box)
+        if overlap > best_overlap:
+            best, best_overlap = text, overlap
     if best is None:
         return None
     squeezed = best.replace(" ", "").lower()

@@ -68,12 +68,24 @@ def analyse(
     for top in range(0, h, STRIP):
         strip = luma[top : min(top + STRIP, h), :w].astype(np.float32)
         sh = strip.shape[0]
-        blocks = strip.reshape(sh // 8, 8, cols, 8).swapaxes(1, 2).reshape(-1, 64)
-        var = blocks.var(axis=1)
-        keep = np.nonzero(var > CONTENT_VAR)[0]
-        if keep.size == 0:
+        grid = strip.reshape(sh // 8, 8, cols, 8)
+        # Variance from sums (no (n, 64) copy of the whole strip): E[x^2] - E[x]^2 per block.
+        mean = grid.sum(axis=(1, 3)) / 64
+        var = (grid * grid).sum(axis=(1, 3)) / 64 - mean * mean
+        content = var > CONTENT_VAR
+        if mask is not None:  # a photo's desk costs nothing
+            rows_here = np.arange(sh // 8)[:, None] + top // 8
+            content &= _inside(
+                mask,
+                np.broadcast_to(rows_here, content.shape),
+                np.broadcast_to(np.arange(cols), content.shape),
+            )
+        brow, bcol = np.nonzero(content)
+        if brow.size == 0:
             continue
-        x = blocks[keep] - 128
+        keep = brow * cols + bcol
+        var = var.ravel()
+        x = grid[brow, :, bcol, :].reshape(-1, 64) - 128
         k = np.rint((x @ DCT2.T) / table)
         rec = _cycle(k, table)
         again = _cycle(np.rint((rec @ DCT2.T) / table), table)
