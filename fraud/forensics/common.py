@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 MAD_TO_SIGMA = 1.4826
-MIN_REGION_SHARE = 0.25  # a "region" covering more of the measured page is the page, not an edit
+MIN_REGION_SHARE = 0.25  # a "region" spanning more of the measured page is the page, not an edit
 
 
 @dataclass
@@ -74,7 +74,9 @@ def anomalous_regions(
         members = (labels[y : y + h, x : x + w] == index) & measured[y : y + h, x : x + w]
         values = z[y : y + h, x : x + w][members]
         n = int(members.sum())
-        if n < min_cells or n > MIN_REGION_SHARE * total:
+        # An edited field is compact: neither its cells nor the box they span may be a large part of
+        # the page (a diffuse scatter of cells across the page is the page's own variation).
+        if n < min_cells or max(n, w * h) > MIN_REGION_SHARE * total:
             continue
         statistic = float(np.clip(values, -3, 12).sum() / np.sqrt(n))
         box = (int(x * cell), int(y * cell), int(np.ceil(w * cell)), int(np.ceil(h * cell)))
