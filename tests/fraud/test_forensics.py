@@ -296,3 +296,17 @@ def test_a_reading_without_lines_still_runs_the_image_analyses(document):
     result = ForensicsLayer().run(ctx)
 
     assert result.status == "passed" and "typography" not in result.details["analyses"]
+
+
+def test_the_metadata_layer_notes_an_update_that_changed_no_text_without_a_penalty(document):
+    from fraud.layers.metadata import MetadataLayer
+
+    def codes(pdf: bytes) -> set[str]:
+        ctx = LayerContext("t", datetime.now(UTC), upload=Upload(pdf, "application/pdf"))
+        return {f.code for f in MetadataLayer().run(ctx).findings}
+
+    pdf = corpus.text_pdf(document)
+    edited = corpus.pdf_replace_text(pdf, document.fields["recipient_name"].text, "Nora Castell")
+
+    assert "metadata_pdf_update_without_text_change" in codes(corpus.pdf_info_update(pdf))
+    assert "metadata_pdf_incremental_update" in codes(edited)
