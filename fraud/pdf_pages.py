@@ -79,6 +79,32 @@ def first_page_annotations(data: bytes, *, limit: int) -> dict:
     return json.loads(_in_child(read))
 
 
+def first_page_text(data: bytes, *, find: tuple[str, ...] = ()) -> dict:
+    """{"text": page 1's text, "width"/"height" in points, "found": {s: [left, bottom, right, top]
+    of the first place `s` is printed, or None}} (fraud/forensics/pdf_revisions.py)."""
+
+    def read() -> bytes:
+        import pypdfium2 as pdfium
+
+        page = pdfium.PdfDocument(data)[0]
+        textpage = page.get_textpage()
+        found = {}
+        for wanted in find:
+            searcher = textpage.search(wanted, match_case=True)
+            hit = searcher.get_next()
+            found[wanted] = None
+            if hit:
+                boxes = [textpage.get_charbox(i) for i in range(hit[0], hit[0] + hit[1])]
+                found[wanted] = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                 max(b[2] for b in boxes), max(b[3] for b in boxes)]  # fmt: skip
+        text = textpage.get_text_range()
+        return json.dumps(
+            {"text": text, "width": page.get_width(), "height": page.get_height(), "found": found}
+        ).encode()
+
+    return json.loads(_in_child(read))
+
+
 def _in_child(work: Callable[[], bytes]) -> bytes:
     """What `work()` returns, computed in a forked child under the limits."""
     read_end, write_end = os.pipe()

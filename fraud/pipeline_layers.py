@@ -19,11 +19,12 @@ LAYER_PATHS = {
     "registry": "fraud.layers.registry.RegistryLayer",
     "blockchain": "fraud.layers.blockchain.BlockchainLayer",
     "geo": "fraud.layers.geo.GeoLayer",
+    "forensics": "fraud.layers.forensics.ForensicsLayer",
 }
 
 # Layers that decode the full page and need ~100 MiB for a 12 MP photo; with
 # settings.FRAUD_IMAGES_QUEUE they run (with stage 1's OCR) on the workers of that queue.
-IMAGE_LAYERS = frozenset({"ela", "registry"})
+IMAGE_LAYERS = frozenset({"ela", "registry", "forensics"})
 
 
 def _import(path: str) -> type[Layer]:

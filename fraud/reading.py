@@ -93,7 +93,8 @@ def _read_with_ocr(image: Image.Image, note: str) -> VisionReading:
         return VisionReading("none", note=_join(note, "No readable text was found on the page."))
     fields = parse_certificate_fields(lines)
     text = "\n".join(line[0] for line in lines)
-    return VisionReading("ocr", fields, [], text, note=note or "Local OCR read the document.")
+    boxes = [[line[0], list(line[1])] for line in lines]
+    return VisionReading("ocr", fields, [], text, note=note or "Local OCR read the document.", lines=boxes)
 
 
 def normalize_fields(fields: dict[str, str | None]) -> dict[str, str | None]:

@@ -16,7 +16,8 @@ Verdict, in order (thresholds are settings, see README):
 3. The issuer's record matched and the upload matches the original rendering → `authentic`
    (the strongest evidence we have; forensic warnings alone do not overturn it).
 4. No issuer record (unknown issuer): at best `inconclusive` — we cannot vouch for a document
-   nobody registered — and `suspicious`/`fraudulent` when the forensic layers say so: by score,
+   nobody registered — and `suspicious` when the forensic layers say so (`fraudulent` only by a
+   decisive finding, rule 1: evidence a person can check): by score,
    and at least `suspicious` when one of them has a critical finding (the printed name is not the
    one in the document's own QR code, an editor saved the file, a region has other compression).
 5. Otherwise by score: ≥ FRAUD_AUTHENTIC_THRESHOLD `authentic`, < FRAUD_FRAUDULENT_THRESHOLD
@@ -115,7 +116,11 @@ def _score_document(results: list[dict]) -> Outcome:
         outcome.verdict = "authentic"
         outcome.reasons = ["The document matches the issuer's record and its original rendering."]
     elif not registry_ran:
+        # Without an issuer's record, `fraudulent` needs evidence a person can check (a decisive
+        # finding, rule 1); a low score alone says `suspicious`.
         outcome.verdict = _by_score(value, ceiling="inconclusive")
+        if outcome.verdict == "fraudulent":
+            outcome.verdict = "suspicious"
         outcome.reasons = [
             "The issuer is not registered with CertVerify, so its records could not be checked."
         ]

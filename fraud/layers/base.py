@@ -174,6 +174,9 @@ class VisionReading:
     manipulation_signs: list[dict[str, Any]] = field(default_factory=list)  # {"description", "box"}
     text: str = ""
     note: str = ""  # e.g. "Gemini timed out; local OCR was used instead."
+    # Local OCR's lines, [text, [x, y, w, h]] in the pixels of `Upload.page.image` (the forensic
+    # layer measures the type and the paper there); empty when Gemini read the page.
+    lines: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass

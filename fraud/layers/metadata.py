@@ -76,6 +76,8 @@ class MetadataLayer(Layer):
             *(thumbnail_signals(facts, upload.reading_image, upload.size) if facts.thumbnail else []),
             *structure_signals(facts),
         ]
+        if upload.is_pdf and facts.revisions > 1 and ctx.record is None:
+            signals = _unchanged_page_updates(signals, upload.data)
         result = self._score(signals)
         result.details = _details(facts)
         result.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -92,6 +94,24 @@ class MetadataLayer(Layer):
         else:
             status = "warning" if points < self.max_points else "passed"
         return self.result(status, points, [s.finding for s in signals])
+
+
+def _unchanged_page_updates(signals: list[Signal], data: bytes) -> list[Signal]:
+    """An incremental update whose earlier revision's page reads exactly like the final page (a
+    signature, new document information) changed nothing a reader sees: it is noted, not penalized.
+    fraud/forensics/pdf_revisions.py reads the revisions; a text change is the forensics layer's
+    (decisive) finding. Documents with an issuer's record keep the registry's stricter reading."""
+    from fraud.forensics.pdf_revisions import analyse
+
+    evidence = analyse(data)
+    if evidence.skipped or evidence.checkable:
+        return signals
+    text = (
+        "The PDF was changed after it was first saved, but every earlier revision's page reads the same "
+        "as the final page (an update such as a signature or new document information)."
+    )
+    unchanged = Signal(Finding("metadata_pdf_update_without_text_change", text, "info"), 0)
+    return [unchanged if s.finding.code == "metadata_pdf_incremental_update" else s for s in signals]
 
 
 def _details(facts: Facts) -> dict:

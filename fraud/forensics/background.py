@@ -1,0 +1,51 @@
+"""(e) Background consistency around fields: is the paper under a field the paper around it?
+
+A field painted over before it was retyped sits on a box of flat colour: on a textured, tinted
+or photographed page that box differs from its surroundings in colour or in texture. Per OCR
+line: the paper inside the line's box (ink and its edges left out) against a ring around it
+(between half a line height and one line height outside, other lines left out). Deviation units:
+6 grey levels of colour, and a factor 1.35 of texture (std of the high-pass residual).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .common import Evidence, Region
+
+Line = tuple[str, tuple[int, int, int, int]]
+COLOUR_TOL, TEXTURE_TOL = 6.0, np.log(1.35)
+
+
+def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
+    if not lines:
+        return Evidence("background", skipped="No text lines were read from the page.")
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    residual = np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
+    gx, gy = cv2.Sobel(grey, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(grey, cv2.CV_32F, 0, 1) / 8
+    paper = cv2.dilate(((gx * gx + gy * gy) > 64).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    taken = np.zeros(grey.shape, bool)
+    for _, (x, y, w, h) in lines:
+        taken[max(0, y - h // 4) : y + h + h // 4, max(0, x - h // 4) : x + w + h // 4] = True
+    H, W = grey.shape
+    regions = []
+    for _, (x, y, w, h) in lines:
+        pad, outer = max(2, h // 4), max(6, h)
+        inner = np.zeros(grey.shape, bool)
+        inner[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = True
+        ring = np.zeros(grey.shape, bool)
+        ring[max(0, y - outer) : min(H, y + h + outer), max(0, x - outer) : min(W, x + w + outer)] = True
+        ring &= ~taken & paper
+        inside = inner & paper
+        if inside.sum() < 50 or ring.sum() < 50:
+            continue
+        colour = float(np.abs(np.median(rgb[inside], axis=0) - np.median(rgb[ring], axis=0)).max())
+        texture = abs(np.log((residual[inside].mean() + 0.5) / (residual[ring].mean() + 0.5)))
+        z = max(colour / COLOUR_TOL, texture / TEXTURE_TOL)
+        what = "another colour" if colour / COLOUR_TOL >= texture / TEXTURE_TOL else "another texture"
+        box = (max(0, x - pad), max(0, y - pad), w + 2 * pad, h + 2 * pad)
+        regions.append(Region(box, z, 1, f"sits on paper of {what} than around it"))
+    regions.sort(key=lambda r: -r.statistic)
+    return Evidence("background", regions[0].statistic if regions else 0.0, regions[:3],
+                    details={"lines": len(lines)})  # fmt: skip

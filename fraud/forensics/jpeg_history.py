@@ -1,0 +1,209 @@
+"""(a) JPEG compression history, read from the JPEG file itself.
+
+1. Quality: the luminance quantization table the file carries (Pillow's `quantization`), matched
+   to libjpeg's tables (`fraud/jpeg_ghosts.estimate_quality`); a table that is not libjpeg's
+   names no quality but is still used as is.
+2. Aligned double compression (Bianchi & Piva 2012, after Lin et al. 2009): when a JPEG is decoded
+   and saved again with another table, each DCT frequency's histogram of quantized values shows
+   a periodic pattern (n(k) first-quantization bins fall into bin k). The primary step Q1 of each
+   low frequency is estimated from the page's histogram (maximum likelihood over candidates);
+   each 8x8 block then gets the log-likelihood ratio single/double from its own coefficients.
+   Text pasted or retyped after the first save was compressed once: it stands out as a region of
+   single-compression blocks in a double-compressed page.
+3. Error levels at the estimated quality (ELA; coefficient stability, Huang et al. 2010): the
+   page is re-encoded at its own table and decoded again. A block compressed once changes more
+   than one already compressed twice at the same quality, which is the only trace an edit saved
+   at the *same* quality leaves.
+
+Blocks without detail (flat paper) carry no history and are left out. Each block's error is
+divided by the median error of blocks with the same detail (AC energy), so bold and thin text are
+compared on one scale. Cells are 16 px (2x2 blocks); the page is processed in strips.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from fraud.jpeg_ghosts import DCT2, estimate_quality
+
+from .common import Evidence, anomalous_regions, heat_from_z, robust_z
+
+CELL = 16
+STRIP = 256  # pixel rows per strip: bounds the float copies of a 12 MP page to ~8 MB
+CONTENT_VAR = 40.0  # grey-level variance above which a block has detail worth measuring
+# The first fifteen AC frequencies in zigzag order (row-major index): enough coefficients per block
+# to weigh single against double compression.
+ZIGZAG_LOW = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
+MAX_K = 40
+MIN_GAIN_PER_COEFF = 0.005  # nats per coefficient: a primary step must explain the histogram better than none
+
+
+def read_jpeg(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
+    """The decoder's luminance plane and the file's luminance table (in natural 8x8 order)."""
+    with Image.open(io.BytesIO(data)) as im:
+        tables = getattr(im, "quantization", None) or {}
+        table = np.asarray(tables[0], np.float32) if 0 in tables and len(tables[0]) == 64 else None
+        if im.mode in ("RGB", "L", "YCbCr"):
+            im.draft("L", im.size)
+        im.load()
+        luma = np.asarray(im if im.mode == "L" else im.convert("L"))
+    return luma, table
+
+
+def analyse(
+    luma: np.ndarray, table: np.ndarray | None, *, mask: np.ndarray | None = None
+) -> tuple[Evidence, Evidence]:
+    """(double-compression evidence, error-level evidence) for one JPEG page.
+    `mask` (per 16 px cell, True = inside the page) leaves out a photo's desk or a viewer's chrome."""
+    if table is None:
+        skipped = "The JPEG carries no luminance table."
+        return Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped)
+    quality, standard = estimate_quality([int(v) for v in table])
+    h, w = (luma.shape[0] // CELL) * CELL, (luma.shape[1] // CELL) * CELL
+    rows, cols = h // 8, w // 8
+    coeffs, err, energy, where = [], [], [], []
+    for top in range(0, h, STRIP):
+        strip = luma[top : min(top + STRIP, h), :w].astype(np.float32)
+        sh = strip.shape[0]
+        grid = strip.reshape(sh // 8, 8, cols, 8)
+        # Variance from sums (no (n, 64) copy of the whole strip): E[x^2] - E[x]^2 per block.
+        mean = grid.sum(axis=(1, 3)) / 64
+        var = (grid * grid).sum(axis=(1, 3)) / 64 - mean * mean
+        content = var > CONTENT_VAR
+        if mask is not None:  # a photo's desk costs nothing
+            rows_here = np.arange(sh // 8)[:, None] + top // 8
+            content &= _inside(
+                mask,
+                np.broadcast_to(rows_here, content.shape),
+                np.broadcast_to(np.arange(cols), content.shape),
+            )
+        brow, bcol = np.nonzero(content)
+        if brow.size == 0:
+            continue
+        keep = brow * cols + bcol
+        var = var.ravel()
+        x = grid[brow, :, bcol, :].reshape(-1, 64) - 128
+        k = np.rint((x @ DCT2.T) / table)
+        rec = _cycle(k, table)
+        again = _cycle(np.rint((rec @ DCT2.T) / table), table)
+        err.append(np.stack([np.abs(rec - x).mean(axis=1), np.abs(again - rec).mean(axis=1)], axis=1))
+        coeffs.append(k[:, ZIGZAG_LOW].astype(np.int16))
+        energy.append(var[keep])
+        where.append(keep + (top // 8) * cols)
+    details = {"quality": quality, "standard_table": standard}
+    if not where:
+        skipped = "The page has too little detail for a compression analysis."
+        return Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped)
+    where_all = np.concatenate(where)
+    energy_all = np.concatenate(energy)
+    by, bx = where_all // cols, where_all % cols
+    inside = np.ones(len(where_all), bool) if mask is None else _inside(mask, by, bx)
+    double = _double_compression(np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details)
+    ela = _error_levels(np.concatenate(err), energy_all, by, bx, inside, (rows, cols), details)
+    return double, ela
+
+
+def _cycle(k: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Decode quantized coefficients to pixels (minus 128), rounded and clipped like a decoder."""
+    return np.clip(np.rint(((k * table) @ DCT2) + 128), 0, 255) - 128
+
+
+def _inside(mask: np.ndarray, by: np.ndarray, bx: np.ndarray) -> np.ndarray:
+    cy, cx = np.minimum(by // 2, mask.shape[0] - 1), np.minimum(bx // 2, mask.shape[1] - 1)
+    return mask[cy, cx]
+
+
+def _to_cells(values: np.ndarray, by, bx, inside, shape, reduce: str = "mean") -> np.ndarray:
+    """Mean (or sum) of block `values` per 16 px cell (NaN where no block was measured)."""
+    rows, cols = shape[0] // 2, shape[1] // 2
+    total = np.zeros(rows * cols, np.float64)
+    count = np.zeros(rows * cols, np.float64)
+    index = (by[inside] // 2) * cols + bx[inside] // 2
+    np.add.at(total, index, values[inside])
+    np.add.at(count, index, 1)
+    if reduce == "sum":
+        return np.where(count > 0, total, np.nan).reshape(rows, cols).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        return (total / np.where(count > 0, count, np.nan)).reshape(rows, cols).astype(np.float32)
+
+
+def _error_levels(err, energy, by, bx, inside, shape, details) -> Evidence:
+    """Per cell: the error of the first re-encoding over that of the second. Both grow with the
+    same content (saturated strokes, fine detail), so their ratio is about history: a region
+    compressed once loses more at its second compression than the page at its third."""
+    first = _to_cells(err[:, 0], by, bx, inside, shape)
+    second = _to_cells(err[:, 1], by, bx, inside, shape)
+    cells = np.log((first + 0.02) / (second + 0.02))
+    z, median, scale = robust_z(cells, floor=0.05)
+    regions = anomalous_regions(z, CELL, min_cells=2, note="re-encoding changes it more than the rest")
+    details["ela_cell_median"] = round(median, 3)
+    return Evidence("jpeg_ela", max((r.statistic for r in regions), default=0.0), regions, heat_from_z(z), CELL,
+                    details=dict(details))  # fmt: skip
+
+
+def primary_steps(coeffs: np.ndarray, table: np.ndarray) -> dict[int, int]:
+    """Per low frequency (column of `coeffs`), the primary quantization step the histogram shows,
+    when it differs from the file's own step clearly enough."""
+    found = {}
+    for j, f in enumerate(ZIGZAG_LOW):
+        q2 = int(table[f])
+        values = coeffs[:, j]
+        values = values[(values != 0) & (np.abs(values) <= MAX_K)]
+        if values.size < 200 or q2 < 2:
+            continue
+        ks, counts = np.unique(np.abs(values), return_counts=True)
+        best, best_gain = 0, MIN_GAIN_PER_COEFF * values.size
+        for q1 in range(1, 2 * q2 + 1):
+            if q1 == q2:
+                continue
+            ratio = _bins_per_value(ks, q1, q2) * q1 / q2
+            gain = float((counts * np.log(np.maximum(ratio, 0.05))).sum())
+            if gain > best_gain:
+                best, best_gain = q1, gain
+        if best:
+            found[j] = best
+    return found
+
+
+def _bins_per_value(ks: np.ndarray, q1: int, q2: int) -> np.ndarray:
+    """n(k): how many first-quantization bins (step q1) requantize to k (step q2)."""
+    lo = np.ceil((ks - 0.5) * q2 / q1 - 1e-9)
+    hi = np.floor((ks + 0.5) * q2 / q1 - 1e-9)
+    return np.maximum(hi - lo + 1, 0)
+
+
+def _double_compression(coeffs, table, by, bx, inside, shape, details) -> Evidence:
+    steps = primary_steps(coeffs[inside], table)
+    details["primary_steps"] = {str(ZIGZAG_LOW[j]): q1 for j, q1 in steps.items()}
+    if len(steps) < 3:
+        # No page-wide earlier save (or one at a step this test cannot see): nothing to localize.
+        return Evidence(
+            "jpeg_double", details=dict(details), skipped="No earlier JPEG save shows in the page."
+        )
+    # Per coefficient, the log-likelihood ratio double/single of its value; the page (mostly double
+    # compressed) gives each frequency's mean and variance of that ratio. A block's evidence of
+    # single compression is how far its ratios fall below the page's mean, in standard deviations.
+    shortfall = np.zeros(len(coeffs), np.float64)
+    variance = np.zeros(len(coeffs), np.float64)
+    for j, q1 in steps.items():
+        q2 = float(table[ZIGZAG_LOW[j]])
+        k = np.abs(coeffs[:, j].astype(np.int32))
+        nonzero = (k > 0) & (k <= MAX_K)
+        ratio = np.log(np.maximum(_bins_per_value(k[nonzero], q1, q2) * q1 / q2, 0.05))
+        page = ratio[inside[nonzero]] if inside[nonzero].any() else ratio
+        shortfall[nonzero] += float(page.mean()) - ratio
+        variance[nonzero] += float(page.var())
+    measured = inside & (variance > 0)
+    total = _to_cells(shortfall, by, bx, measured, shape, reduce="sum")
+    spread = _to_cells(variance, by, bx, measured, shape, reduce="sum")
+    z = np.where(spread > 0, total / np.sqrt(np.maximum(spread, 1e-9)), np.nan).astype(np.float32)
+    # Cells are weak witnesses (a few coefficients each); a region is many of them, added up.
+    regions = anomalous_regions(
+        z, CELL, threshold=1.5, min_cells=4, note="compressed once where the page was compressed twice"
+    )
+    details["double_compressed"] = True
+    return Evidence("jpeg_double", max((r.statistic for r in regions), default=0.0), regions, heat_from_z(z), CELL,
+                    details=dict(details))  # fmt: skip

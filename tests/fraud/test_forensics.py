@@ -1,0 +1,312 @@
+"""The forensic analyses of fraud/forensics/ on synthetic cases whose answer is known, and the
+forensics layer on genuine arrivals and edits of documents from issuers we have never seen."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from fraud.forensics import background, copy_move, jpeg_history, noise, pdf_revisions, typography
+from fraud.forensics.calibration import threshold
+from fraud.layers.base import Extracted, LayerContext, RegistryRecord, Upload, VisionReading
+from fraud.layers.forensics import ForensicsLayer
+from fraud.scoring import score
+from tests.fraud import captures, images
+from tests.fraud import unknown_issuer_corpus as corpus
+
+
+def overlaps(box, target) -> bool:
+    x, y, w, h = box
+    tx, ty, tw, th = target
+    return x < tx + tw and tx < x + w and y < ty + th and ty < y + h
+
+
+def text_page(seed: int = 3, size=(1024, 768)) -> Image.Image:
+    """A page of text lines on slightly tinted paper."""
+    rng = np.random.default_rng(seed)
+    page = Image.new("RGB", size, (236, 232, 224))
+    draw = ImageDraw.Draw(page)
+    font = corpus._font("DejaVuSerif.ttf", 26)
+    for row in range(14):
+        words = " ".join(str(rng.choice(corpus.NAMES)) for _ in range(3))
+        draw.text(
+            (30, 20 + row * 52), words + f" {int(rng.integers(1000, 9999))}", font=font, fill=(30, 30, 40)
+        )
+    return page
+
+
+def noisy(array: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(array.astype(np.float32) + rng.normal(0, sigma, array.shape), 0, 255).astype(np.uint8)
+
+
+def jpeg_bytes(image, quality: int) -> bytes:
+    return corpus.jpeg(image, quality)
+
+
+# --- (a) compression history -------------------------------------------------------------------------
+
+
+def test_a_region_compressed_once_inside_a_double_compressed_page_is_localized():
+    # Saved at q75, edited, saved at q60: the primary steps are far enough from the secondary ones
+    # for the periodic histogram to show (a first save at q90+ leaves steps of 2-3, too fine).
+    page = text_page()
+    first = images.decode(jpeg_bytes(page, 75))
+    region = (320, 200, 192, 64)  # block-aligned: the edit replaces whole blocks
+    x, y, w, h = region
+    first.paste(page.crop((x, y, x + w, y + h)), (x, y))  # never compressed before
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(first, 60))
+
+    double, _ = jpeg_history.analyse(luma, table)
+
+    assert double.details["double_compressed"] and double.regions
+    assert overlaps(double.regions[0].box, region)
+    assert double.statistic > 3 * double.regions[-1].statistic or len(double.regions) == 1
+
+
+def test_a_page_saved_twice_as_a_whole_has_no_single_compressed_region():
+    page = images.decode(jpeg_bytes(text_page(), 75))
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 60))
+
+    double, _ = jpeg_history.analyse(luma, table)
+
+    assert double.details["double_compressed"]
+    assert double.statistic < threshold("jpeg_double")
+
+
+def test_the_quality_is_read_from_the_files_own_table():
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(text_page(), 80))
+
+    double, ela = jpeg_history.analyse(luma, table)
+
+    assert ela.details["quality"] == 80 and ela.details["standard_table"]
+    assert double.skipped  # a page saved once shows no earlier save
+
+
+# --- (b) noise -------------------------------------------------------------------------------------------
+
+
+def test_a_noise_free_patch_in_a_noisy_scan_is_found():
+    grey = noisy(np.asarray(text_page().convert("L")), 4, seed=1)
+    patch = (512, 300, 160, 64)
+    x, y, w, h = patch
+    grey[y : y + h, x : x + w] = 200  # painted over in an editor: flat paper colour
+
+    found = noise.analyse(grey)
+
+    assert found.regions and overlaps(found.regions[0].box, patch)
+    assert "no grain" in found.regions[0].note and found.statistic > threshold("noise")
+
+
+def test_a_uniformly_noisy_scan_has_no_grainless_region():
+    grey = noisy(np.asarray(text_page().convert("L")), 4, seed=1)
+
+    assert noise.analyse(grey).statistic < threshold("noise")
+
+
+def test_a_clean_rendering_is_not_judged_on_grain():
+    assert noise.analyse(np.asarray(text_page().convert("L"))).skipped
+
+
+# --- (c) copy-move -----------------------------------------------------------------------------------------
+
+
+def test_an_exact_copy_move_is_found_with_its_source():
+    grey = noisy(np.asarray(text_page().convert("L")), 5, seed=2)
+    source, target = (60, 70, 64, 48), (700, 540, 64, 48)
+    grey[target[1] : target[1] + 48, target[0] : target[0] + 64] = grey[70:118, 60:124]
+
+    found = copy_move.analyse(grey)
+
+    assert found.checkable and found.regions and found.statistic > threshold("copy_move")
+    best = found.regions[0]
+    boxes = {tuple(best.box), tuple(best.partner)}
+    assert any(overlaps(b, source) for b in boxes) and any(overlaps(b, target) for b in boxes)
+
+
+def test_an_exact_copy_survives_a_jpeg_save():
+    grey = noisy(np.asarray(text_page().convert("L")), 5, seed=2)
+    grey[540:588, 700:764] = grey[70:118, 60:124]
+    luma, _ = jpeg_history.read_jpeg(jpeg_bytes(Image.fromarray(grey), 92))
+
+    found = copy_move.analyse(luma, jpeg=True)
+
+    assert found.regions and overlaps(found.regions[0].box, (700, 540, 64, 48)) | overlaps(
+        found.regions[0].partner, (700, 540, 64, 48)
+    )
+
+
+def test_repeated_glyphs_on_a_noisy_page_are_not_a_copy():
+    grey = noisy(np.asarray(text_page().convert("L")), 5, seed=2)
+
+    assert copy_move.analyse(grey).statistic < threshold("copy_move")
+
+
+# --- (d) typography and (e) background ---------------------------------------------------------------------
+
+
+def line_page(*, bold_word: bool = False, painted: bool = False) -> tuple[np.ndarray, list]:
+    rng = np.random.default_rng(4)
+    base = np.full((300, 900, 3), 225, np.float32) + rng.normal(0, 6, (300, 900, 1))
+    page = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(page)
+    regular, bold = corpus._font("DejaVuSans.ttf", 34), corpus._font("DejaVuSans-Bold.ttf", 34)
+    if painted:
+        draw.rectangle((40, 150, 600, 210), fill=(225, 225, 225))
+    x = 50
+    for i, word in enumerate(("Awarded", "on", "14", "March", "2024")):
+        fnt = bold if bold_word and i == 2 else regular
+        draw.text((x, 100 if i < 5 else 0), word, font=fnt, fill=(20, 20, 20))
+        x += int(draw.textlength(word + " ", font=fnt))
+    draw.text((50, 160), "Helena Marquez", font=regular, fill=(20, 20, 20))
+    lines = [("Awarded on 14 March 2024", (48, 100, x - 48, 42)), ("Helena Marquez", (48, 160, 270, 42))]
+    return np.asarray(page), lines
+
+
+def test_a_word_in_another_weight_stands_out_in_its_line():
+    rgb, lines = line_page(bold_word=True)
+    plain_rgb, _ = line_page()
+
+    odd = typography.analyse(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), lines)
+    same = typography.analyse(cv2.cvtColor(plain_rgb, cv2.COLOR_RGB2GRAY), lines)
+
+    assert odd.statistic > 2 * max(same.statistic, 1.0)
+    assert overlaps(odd.regions[0].box, lines[0][1])
+
+
+def test_a_field_on_painted_paper_stands_out_from_its_surroundings():
+    rgb, lines = line_page(painted=True)
+    genuine, _ = line_page()
+
+    painted = background.analyse(rgb, lines)
+    plain = background.analyse(genuine, lines)
+
+    assert painted.regions[0].box[1] < 200 < painted.regions[0].box[1] + painted.regions[0].box[3]
+    assert painted.statistic > 2 * max(plain.statistic, 1.0)
+
+
+# --- (f) PDF revisions -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def document():
+    return corpus.genuine_document("plain", 11)
+
+
+def test_an_earlier_pdf_revision_with_another_name_is_reported(document):
+    pdf = corpus.pdf_replace_text(
+        corpus.text_pdf(document), document.fields["recipient_name"].text, "Nora Castell"
+    )
+
+    found = pdf_revisions.analyse(pdf)
+
+    assert found.checkable and found.details["before"] == document.fields["recipient_name"].text
+    assert found.details["after"] == "Nora Castell" and found.regions
+
+
+def test_an_update_that_changes_no_text_is_not_reported(document):
+    found = pdf_revisions.analyse(corpus.pdf_info_update(corpus.text_pdf(document)))
+
+    assert found.statistic == 0 and not found.checkable
+
+
+# --- the layer ---------------------------------------------------------------------------------------------
+
+
+def run_layer(data: bytes, content_type: str, *, record=None):
+    from fraud.reading import read_document
+
+    upload = Upload(data, content_type)
+    extracted = Extracted(vision=read_document(upload))
+    ctx = LayerContext("t", datetime.now(UTC), upload=upload, extracted=extracted, record=record)
+    return ForensicsLayer().run(ctx)
+
+
+def layer_dict(result) -> dict:
+    return {
+        "layer": "forensics",
+        "status": result.status,
+        "points": result.points,
+        "max_points": result.max_points,
+        "findings": [f.as_dict() for f in result.findings],
+    }
+
+
+@pytest.mark.parametrize("kind", captures.CAPTURE_KINDS)
+def test_a_genuine_document_through_each_capture_kind_is_not_flagged(document, kind):
+    ext, data = captures.CAPTURES[kind](document.image, np.random.default_rng(21))
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}[ext]
+
+    result = run_layer(data, content_type)
+
+    assert result.status in ("passed", "warning"), [f.message for f in result.findings]
+    assert not any(f.severity == "critical" or f.decisive for f in result.findings)
+    assert Image.open(io.BytesIO(result.artifacts["forensics_heatmap"])).format == "PNG"
+
+
+def test_a_field_retyped_on_a_noisy_scan_is_suspicious_and_named():
+    doc = corpus.genuine_document("bordered", 12)
+    _, data, key, region = corpus.edit("scan_retyped_png", doc, doc, np.random.default_rng(3))
+
+    result = run_layer(data, "image/png")
+
+    critical = [f for f in result.findings if f.severity == "critical"]
+    assert result.status == "failed" and critical and not any(f.decisive for f in critical)
+    assert overlaps(critical[0].region, region)
+    assert critical[0].field and (
+        "name" in critical[0].field or "date" in critical[0].field.lower() or "“" in critical[0].field
+    )
+    assert score([layer_dict(result)] * 2).verdict == "suspicious"
+
+
+def test_a_pdf_text_edit_in_an_incremental_update_is_fraudulent(document):
+    pdf = corpus.pdf_replace_text(
+        corpus.text_pdf(document), document.fields["recipient_name"].text, "Nora Castell"
+    )
+
+    result = run_layer(pdf, "application/pdf")
+
+    decisive = [f for f in result.findings if f.decisive]
+    assert decisive and "Nora Castell" in decisive[0].message
+    assert score([layer_dict(result)] * 2).verdict == "fraudulent"
+
+
+def test_a_registered_document_is_left_to_the_registry(document):
+    record = RegistryRecord("CV-1", "org", "Org", "A", "T", datetime.now(UTC).date(), None, "", "issued")
+    ctx = LayerContext(
+        "t", datetime.now(UTC), upload=Upload(corpus.png(document.image), "image/png"), record=record
+    )
+
+    assert ForensicsLayer().run(ctx).status == "skipped"
+
+
+def test_a_reading_without_lines_still_runs_the_image_analyses(document):
+    ctx = LayerContext(
+        "t",
+        datetime.now(UTC),
+        upload=Upload(corpus.jpeg(document.image, 85), "image/jpeg"),
+        extracted=Extracted(vision=VisionReading("gemini", {})),
+    )
+
+    result = ForensicsLayer().run(ctx)
+
+    assert result.status == "passed" and "typography" not in result.details["analyses"]
+
+
+def test_the_metadata_layer_notes_an_update_that_changed_no_text_without_a_penalty(document):
+    from fraud.layers.metadata import MetadataLayer
+
+    def codes(pdf: bytes) -> set[str]:
+        ctx = LayerContext("t", datetime.now(UTC), upload=Upload(pdf, "application/pdf"))
+        return {f.code for f in MetadataLayer().run(ctx).findings}
+
+    pdf = corpus.text_pdf(document)
+    edited = corpus.pdf_replace_text(pdf, document.fields["recipient_name"].text, "Nora Castell")
+
+    assert "metadata_pdf_update_without_text_change" in codes(corpus.pdf_info_update(pdf))
+    assert "metadata_pdf_incremental_update" in codes(edited)
