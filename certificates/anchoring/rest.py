@@ -1,7 +1,7 @@
 """Anonymous Blockcerts endpoints: a certificate's Blockcerts v3 document, and the organization's
 issuer profile and revocation list that Blockcerts verifiers fetch (blockcerts_selectors.py)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -31,18 +31,16 @@ class BlockcertsCertificateView(_Public):
         return Response(document, headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
+# The issuer profile and revocation list are documents at fixed addresses under /organizations/
+# that Blockcerts verifiers fetch (docs/proof-format.md), not API operations: outside the schema,
+# like the did:web documents beside them.
 class BlockcertsIssuerView(_Public):
-    @extend_schema(responses={200: dict})
+    @extend_schema(exclude=True)
     def get(self, request, slug):
         return Response(selectors.blockcerts_issuer_profile(slug))
 
 
 class BlockcertsRevocationsView(_Public):
-    @extend_schema(
-        responses={200: dict},
-        parameters=[
-            OpenApiParameter("assertionId", str, description="The Blockcerts document id to ask about.")
-        ],
-    )
+    @extend_schema(exclude=True)
     def get(self, request, slug):
         return Response(selectors.blockcerts_revocations(slug, request.query_params.get("assertionId", "")))

@@ -259,7 +259,9 @@ def batch_draft_confirm(
 ) -> tuple[IssuanceBatch, bool]:
     """Start the draft with its chosen options; the same file and options issued before answer that batch."""
     batch = (
-        IssuanceBatch.objects.select_for_update().select_related("organization", "template").get(pk=batch.pk)
+        IssuanceBatch.objects.select_for_update(of=("self",))
+        .select_related("organization", "template")
+        .get(pk=batch.pk)
     )
     if batch.status != IssuanceBatch.Status.DRAFT:
         return batch, False
@@ -555,9 +557,21 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _file_header(batch: IssuanceBatch) -> list[str]:
+    if not batch.file:
+        return []
+    try:
+        with batch.file.open("rb") as fh:
+            return [name for name in read_table(fh.read()).header if name]
+    except (CertificateError, OSError, ValueError):
+        return []
+
+
 def batch_error_report(batch: IssuanceBatch) -> str:
-    """The per-row errors as CSV: row, column, message, then the row as it was uploaded."""
-    data_columns: list[str] = []
+    """The per-row errors as CSV: row, column, message, then the row as it was uploaded, its
+    columns in the file's order (the stored rows are JSON objects, whose key order the database
+    need not keep)."""
+    data_columns: list[str] = _file_header(batch)
     for error in batch.errors:
         for name in error.get("data") or {}:
             if name not in data_columns:
