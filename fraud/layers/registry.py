@@ -244,7 +244,11 @@ class RegistryLayer(Layer):
             return _Part(1.0, [Finding("matches_original", message, detail=detail)]), comparison
         # A per-template layout would come with the record (see the module docstring).
         layout = self.field_layout or getattr(record, "field_layout", None) or {}
-        return _Part(0.0, self._region_findings(comparison, layout)), comparison
+        comparison, qr_only = _without_verified_qr_area(ctx, record, comparison)
+        if qr_only and not comparison.changed_regions:
+            return _Part(None, [qr_only]), comparison
+        findings = self._region_findings(comparison, layout)
+        return _Part(0.0, findings + ([qr_only] if qr_only else [])), comparison
 
     def _region_findings(self, comparison: ImageComparison, layout: FieldLayout) -> list[Finding]:
         if comparison.changed_fraction > WIDESPREAD_CHANGE:
@@ -283,6 +287,55 @@ class RegistryLayer(Layer):
             message = f"{extra} more changed area(s) are marked on the heat map."
             findings.append(Finding("more_changed_regions", message, "critical"))
         return findings
+
+
+def _qr_box(original_png: bytes) -> tuple[int, int, int, int] | None:
+    """Where the QR code sits on the issuer's clean original (x, y, w, h), found by OpenCV."""
+    import cv2
+    import numpy as np
+
+    grey = cv2.imdecode(np.frombuffer(original_png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if grey is None:
+        return None
+    found, points = cv2.QRCodeDetector().detect(grey)
+    if not found or points is None:
+        return None
+    xs, ys = points[0][:, 0], points[0][:, 1]
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min()), int(ys.max() - ys.min())
+
+
+def _inside(region: tuple[int, int, int, int], box: tuple[int, int, int, int], margin: float) -> bool:
+    x, y, w, h = box
+    mx, my = w * margin, h * margin
+    rx, ry, rw, rh = region
+    return rx >= x - mx and ry >= y - my and rx + rw <= x + w + mx and ry + rh <= y + h + my
+
+
+def _without_verified_qr_area(
+    ctx: LayerContext, record: RegistryRecord, comparison: ImageComparison
+) -> tuple[ImageComparison, Finding | None]:
+    """A difference confined to the QR code is not evidence of an edit when the document's own QR
+    decoded to this certificate with a valid signature: an edit of the code would not decode or
+    verify, while heavy compression (a chat forward at JPEG ~60) blurs its fine pattern enough to
+    differ from the original. Without a verified QR (a removed or pasted code) nothing is exempt."""
+    qr = ctx.extracted.qr
+    if not (qr and qr.signature_valid and qr.fields.get("cid") == record.credential_id):
+        return comparison, None
+    box = _qr_box(record.original_png)
+    if box is None:
+        return comparison, None
+    kept = [r for r in comparison.changed_regions if not _inside(r.original_box, box, margin=0.15)]
+    if len(kept) == len(comparison.changed_regions):
+        return comparison, None
+    message = (
+        "The QR code's area differs slightly from the issuer's original, as heavy compression blurs its "
+        "fine pattern; the code itself decoded to this certificate and its signature is valid, so that "
+        "difference is not a sign of editing."
+    )
+    detail = f"{len(comparison.changed_regions) - len(kept)} differing area(s) inside the QR code at {box}."
+    return dataclasses.replace(comparison, changed_regions=kept), Finding(
+        "qr_area_compression", message, "info", detail=detail
+    )
 
 
 def _registration_words(comparison: ImageComparison) -> str:
