@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from certificates.anchoring import blockcerts
-from certificates.anchoring.services import submit_quietly
+from certificates.anchoring.services import batches_run
 from certificates.models import Anchor, BlockcertsProof, Certificate
 
 logger = logging.getLogger(__name__)
@@ -92,16 +92,9 @@ def document_for(certificate: Certificate) -> dict:
 def blockcerts_run(*, max_batches: int = 5) -> dict:
     """The scheduled run: send Blockcerts anchors left `pending`, then build and send new batches
     while full ones keep coming."""
-    summary = {"submitted": [], "created": [], "errors": 0}
-    pending = Anchor.objects.filter(kind=Anchor.Kind.BLOCKCERTS, status=Anchor.Status.PENDING)
-    for anchor_id in pending.order_by("id").values_list("id", flat=True):
-        summary["errors"] += not submit_quietly(anchor_id, summary["submitted"])
-    for _ in range(max_batches):
-        anchor = blockcerts_batch_pending()
-        if anchor is None:
-            break
-        summary["created"].append(anchor.pk)
-        summary["errors"] += not submit_quietly(anchor.pk, summary["submitted"])
-        if anchor.leaf_count < MAX_LEAVES:
-            break
-    return summary
+    return batches_run(
+        Anchor.objects.filter(kind=Anchor.Kind.BLOCKCERTS, status=Anchor.Status.PENDING),
+        blockcerts_batch_pending,
+        max_leaves=MAX_LEAVES,
+        max_batches=max_batches,
+    )

@@ -386,18 +386,30 @@ def anchor_retry(*, anchor_id: int, actor: Actor | None = None) -> Anchor:
 def anchor_run(*, max_batches: int = 5) -> dict:
     """The scheduled run: send anchors left `pending` (a crash, a chain outage, a retry), then build
     and send new batches while full ones keep coming."""
+    summary = batches_run(
+        Anchor.objects.filter(status=Status.PENDING),
+        anchor_pending,
+        max_leaves=MAX_LEAVES,
+        max_batches=max_batches,
+    )
+    cache.delete(ENQUEUE_LOCK_KEY)
+    return summary
+
+
+def batches_run(pending, build_batch, *, max_leaves: int, max_batches: int) -> dict:
+    """Send the `pending` anchors, then build (`build_batch()`, None when nothing is left) and send
+    new batches while full ones keep coming. Shared by our tree and the Blockcerts one."""
     summary = {"submitted": [], "created": [], "errors": 0}
-    for anchor_id in Anchor.objects.filter(status=Status.PENDING).order_by("id").values_list("id", flat=True):
+    for anchor_id in pending.order_by("id").values_list("id", flat=True):
         summary["errors"] += not submit_quietly(anchor_id, summary["submitted"])
     for _ in range(max_batches):
-        anchor = anchor_pending()
+        anchor = build_batch()
         if anchor is None:
             break
         summary["created"].append(anchor.pk)
         summary["errors"] += not submit_quietly(anchor.pk, summary["submitted"])
-        if anchor.leaf_count < MAX_LEAVES:
+        if anchor.leaf_count < max_leaves:
             break
-    cache.delete(ENQUEUE_LOCK_KEY)
     return summary
 
 
