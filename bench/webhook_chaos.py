@@ -184,6 +184,8 @@ def prepare(receiver: Receiver):
     from django.core.management import call_command
 
     from accounts.models import User
+    from billing.models import Subscription
+    from billing.plans import plan_get
     from organizations.access import Actor
     from organizations.models import Membership, Organization
     from organizations.roles import Role
@@ -194,6 +196,9 @@ def prepare(receiver: Receiver):
     org, _ = Organization.objects.get_or_create(slug="chaos-bench", defaults={"name": "Chaos Bench"})
     user, _ = User.objects.get_or_create(email="chaos@bench.invalid")
     Membership.objects.get_or_create(user=user, organization=org, defaults={"role": Role.OWNER})
+    # The bench's database is kept between runs: its organization must not run out of its plan's
+    # monthly webhook endpoints (each run creates one).
+    Subscription.objects.update_or_create(organization=org, defaults={"plan": plan_get("enterprise")})
     Endpoint.objects.filter(organization=org).delete()
     Event.objects.filter(organization=org).delete()
     endpoint, secret = services.endpoint_create(
