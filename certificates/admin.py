@@ -86,8 +86,15 @@ class SigningKeyAdmin(admin.ModelAdmin):
     list_display = ["key_id", "organization", "valid_from", "valid_until"]
     list_filter = ["organization"]
     search_fields = ["key_id", "organization__name"]
-    readonly_fields = ["key_id", "public_key_b64", "valid_from"]
     exclude = ["private_key_encrypted"]
+
+    # Keys are made and retired by certificates.signing; a key's owner and validity are part of
+    # every signature it made, so the admin only shows them.
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in SigningKey._meta.fields if f.name not in self.exclude]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Anchor)

@@ -1,14 +1,59 @@
+from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from .access import Actor
 from .errors import OrganizationError
 from .identity import organization_review
 from .models import APIKey, AuditEvent, Invitation, Membership, Organization
+from .roles import Role
+
+LAST_OWNER = "An organization needs at least one owner who can sign in. Make another member an owner first."
+
+
+def _active_owners(organization_id) -> set[int]:
+    owners = Membership.objects.filter(organization_id=organization_id, role=Role.OWNER, user__is_active=True)
+    return set(owners.values_list("pk", flat=True))
+
+
+# The portal and the API keep an owner through organizations.services; the admin edits rows
+# directly, so its forms check the same rule before they save.
+class MembershipOwnerFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.pk is None or not _active_owners(self.instance.pk):
+            return
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            user = data.get("user")
+            if not data.get("DELETE") and data.get("role") == Role.OWNER and user and user.is_active:
+                return
+        raise forms.ValidationError(LAST_OWNER)
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "organization", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        before = Membership.objects.get(pk=self.instance.pk)
+        stays_owner = cleaned.get("role") == Role.OWNER and cleaned.get("organization") == before.organization
+        if before.role == Role.OWNER and not stays_owner:
+            if _active_owners(before.organization_id) <= {before.pk}:
+                raise forms.ValidationError({"role": LAST_OWNER})
+        return cleaned
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipOwnerFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -75,10 +120,30 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name"]
     list_select_related = ["user", "organization"]
+
+    def get_actions(self, request):
+        # A bulk delete could take every owner at once; memberships are removed one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        membership = Membership.objects.filter(pk=object_id).first()
+        if (
+            membership
+            and membership.role == Role.OWNER
+            and _active_owners(membership.organization_id) <= {membership.pk}
+        ):
+            self.message_user(request, LAST_OWNER, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:organizations_membership_change", args=[membership.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(Invitation)
