@@ -129,19 +129,18 @@ class PasswordResetThrottle(ScopedIPThrottle):
     scope = "password_reset"
 
 
-class AnonVerifyThrottle(ScopedIPThrottle):
-    """Anonymous verification requests; authenticated callers are not limited by this one."""
+class PublicLookupThrottle(ScopedIPThrottle):
+    scope = "public_lookup"
 
-    scope = "anon_verify"
+
+class AnonVerificationReadThrottle(PublicLookupThrottle):
+    """Anonymous reads of a verification (polling its status_url, its artifacts): counted as
+    lookups, so waiting for a result never spends the budget for starting verifications."""
 
     def allow_request(self, request, view):
         if request.user is not None and request.user.is_authenticated or request.auth is not None:
             return True
         return super().allow_request(request, view)
-
-
-class PublicLookupThrottle(ScopedIPThrottle):
-    scope = "public_lookup"
 
 
 class _CallerThrottle(ScopedIPThrottle):

@@ -112,3 +112,22 @@ def test_an_api_key_has_its_own_verification_rate(throttle_rates, org, owner):
     assert [api_post(machine).status_code for _ in range(LIMIT)] == [202] * LIMIT
     assert_api_throttled(api_post(machine))
     assert api_post(auth_client(owner)).status_code == 202  # the key's owner is counted apart
+
+
+def test_polling_a_result_does_not_spend_the_budget_for_starting_verifications(throttle_rates):
+    throttle_rates(anon_verify="2/min", public_lookup="100/min")
+    api = APIClient()
+    created = api_post(api).json()
+    for _ in range(5):
+        assert api.get(created["status_url"]).status_code == 200
+
+    assert api_post(api).status_code == 202
+    assert_api_throttled(api_post(api))
+
+
+def test_polling_is_limited_at_the_lookup_rate(throttle_rates):
+    throttle_rates(anon_verify="100/min", public_lookup=f"{LIMIT}/min")
+    api = APIClient()
+    created = api_post(api).json()
+    assert [api.get(created["status_url"]).status_code for _ in range(LIMIT)] == [200] * LIMIT
+    assert_api_throttled(api.get(created["status_url"]))

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.parsers import BoundedJSONParser
-from core.throttling import AnonVerifyThrottle
+from core.throttling import AnonVerificationReadThrottle
 from organizations.permissions import ActorMixin
 from verification import selectors, services
 from verification.errors import VerificationThrottled
@@ -40,7 +40,7 @@ class VerificationViewSet(
     queryset = VerificationRequest.objects.none()
     serializer_class = s.VerificationSerializer
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
-    throttle_classes = [AnonVerifyThrottle]
+    throttle_classes = [AnonVerificationReadThrottle]
     filterset_fields = ["verdict", "status", "checked", "credential_status"]
 
     def get_throttles(self):
