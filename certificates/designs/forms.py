@@ -43,6 +43,18 @@ class TemplateForm(forms.Form):
         "“name” and role (“label”) on the “signature” element.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
+    signature_image_2 = forms.ImageField(
+        label="Signature of signatory 2",
+        required=False,
+        help_text="Drawn above the “signature_2” element’s line (add the signatory in the element panel).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    signature_image_3 = forms.ImageField(
+        label="Signature of signatory 3",
+        required=False,
+        help_text="Drawn above the “signature_3” element’s line.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
     layout = forms.CharField(
         label="Layout (JSON)",
         required=False,
@@ -67,9 +79,11 @@ class TemplateForm(forms.Form):
 
 
 class TemplatePreviewForm(forms.Form):
-    """The template editor's current layout, for the live preview."""
+    """The template editor's current layout, and the images chosen but not yet saved, for the live
+    preview (the files are checked like uploads by `template_services.preview_image`)."""
 
     layout = forms.CharField(required=False)
+    remove_background = forms.BooleanField(required=False)
 
     def layout_value(self) -> dict | None:
         text = self.cleaned_data.get("layout") or "{}"
