@@ -59,9 +59,9 @@ STATIC_ELEMENTS = ("heading", "preamble", "body")
 MAX_SIGNATORIES = 3
 EXTRA_SIGNATURES = tuple(f"signature_{n}" for n in range(2, MAX_SIGNATORIES + 1))
 SIGNATURES = ("signature", *EXTRA_SIGNATURES)
-EXTRA_SIGNATURE_DEFAULTS: dict = {
-    "signature_2": {"x": 1040, "y": 1150, "width": 400, "color": "#262626", "label": "Authorized signature"},
-    "signature_3": {"x": 1040, "y": 1320, "width": 400, "color": "#262626", "label": "Authorized signature"},
+EXTRA_SIGNATURE_DEFAULTS: dict = {  # on the standard design: between the seal and the QR code, then below
+    "signature_2": {"x": 1120, "y": 1150, "width": 330, "color": "#262626", "label": "Authorized signature"},
+    "signature_3": {"x": 1120, "y": 1300, "width": 330, "color": "#262626", "label": "Authorized signature"},
 }  # fmt: skip
 
 

@@ -151,22 +151,32 @@
       node.style.setProperty("--y", y * scale + "px");
     }
 
-    // Follow the pointer while dragging; `done` gets the move in canvas pixels.
+    // Follow the pointer while dragging; `done` gets the move in canvas pixels. While a drag lasts
+    // the handles are not rebuilt (a preview arriving meanwhile would detach the dragged one).
+    var dragged = null;
     function dragging(node, event, scale, x, y, done) {
       event.preventDefault();
       node.focus();
       node.setPointerCapture(event.pointerId);
+      dragged = node;
       var startX = event.clientX, startY = event.clientY;
       function follow(moved) { place(node, x + (moved.clientX - startX) / scale, y + (moved.clientY - startY) / scale, scale); }
-      function drop(ended) {
+      function end() {
         node.removeEventListener("pointermove", follow);
         node.removeEventListener("pointerup", drop);
+        node.removeEventListener("pointercancel", cancel);
+        dragged = null;
+      }
+      function drop(ended) {
+        end();
         var dx = (ended.clientX - startX) / scale, dy = (ended.clientY - startY) / scale;
         if (Math.abs(dx) < 1 && Math.abs(dy) < 1) return;  // a click: focusing selected it
         done(dx, dy);
       }
+      function cancel() { end(); draw(); }
       node.addEventListener("pointermove", follow);
       node.addEventListener("pointerup", drop);
+      node.addEventListener("pointercancel", cancel);
     }
 
     function moveHandle(name, element, scale) {
@@ -213,6 +223,7 @@
     }
 
     function draw(focus) {
+      if (dragged) return;
       var layout = current();
       layer.hidden = !layout || !image.clientWidth;
       if (layout) fillPanel(merged(layout));
@@ -346,7 +357,7 @@
         if (!name) return;
         var start = data.extra_signatures[name];
         selected = name;
-        write(name, { x: start.x, y: start.y, name: "", label: start.label }, "move");
+        write(name, { x: start.x, y: start.y }, "move");
       });
       panel.querySelector("[data-action=remove-signatory]").addEventListener("click", function () {
         var name = selected;

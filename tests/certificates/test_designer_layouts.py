@@ -50,7 +50,7 @@ def test_a_layout_may_have_up_to_three_signatories_each_with_name_and_role():
     three = {"elements": {**TWO_SIGNATORIES["elements"], "signature_3": {"x": 1040, "y": 1320, "name": "C"}}}
     assert layout_schema_errors(TWO_SIGNATORIES) == []
     assert layout_schema_errors(three) == []
-    assert resolve_layout(three)["elements"]["signature_3"]["width"] == 400  # defaults fill the rest
+    assert resolve_layout(three)["elements"]["signature_3"]["width"] == 330  # defaults fill the rest
 
 
 def test_a_layout_without_added_signatories_resolves_exactly_as_before():
