@@ -39,20 +39,20 @@ class TemplateForm(forms.Form):
     signature_image = forms.ImageField(
         label="Signature",
         required=False,
-        help_text="A scanned signature, drawn above the signature line; set the signatory’s "
-        "“name” and role (“label”) on the “signature” element.",
+        help_text="A scanned signature, drawn above the first signatory’s line; their name and role "
+        "are set in the element panel (“signature 1”).",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     signature_image_2 = forms.ImageField(
         label="Signature of signatory 2",
         required=False,
-        help_text="Drawn above the “signature_2” element’s line (add the signatory in the element panel).",
+        help_text="Drawn above the second signatory’s line (“Add a signatory” in the element panel).",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     signature_image_3 = forms.ImageField(
         label="Signature of signatory 3",
         required=False,
-        help_text="Drawn above the “signature_3” element’s line.",
+        help_text="Drawn above the third signatory’s line.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     layout = forms.CharField(

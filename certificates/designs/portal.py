@@ -29,6 +29,7 @@ from certificates.rendering.layout import (
     DEFAULT_LAYOUT,
     EXTRA_SIGNATURE_DEFAULTS,
     REQUIRED_ELEMENTS,
+    STATIC_ELEMENTS,
     LayoutError,
     layout_schema_errors,
 )
@@ -231,6 +232,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
             "layout": DEFAULT_LAYOUT,
             "extra_signatures": EXTRA_SIGNATURE_DEFAULTS,
             "required": REQUIRED_ELEMENTS,
+            "static": STATIC_ELEMENTS,
         },
     }
     return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)

@@ -5,7 +5,7 @@
      move handle): Right/Down grow, Left/Up shrink. Text: width = its box (max_width), height = its
      font size; logo: width and height; QR code and seal: size; signature: line width.
    - Style: the panel edits the selected element's font, weight, size, colour, alignment, visibility
-     and a signatory's name and role, and adds or removes signatories.
+     a signatory's name and role and a fixed text's words, and adds or removes signatories.
    Every change writes only the keys it changes into the layout JSON (which stays the validated
    source of truth and stays editable) and fires an input event, which redraws the preview.
    The defaults come from a json_script block (data, never executed), so the page keeps its strict
@@ -279,34 +279,42 @@
       if (!layer.hidden) drawGrip(full, image.clientWidth / full.canvas.width);
     }
 
+    // A field being edited keeps what the person is typing (a preview may arrive meanwhile).
+    function set(field, property, value) {
+      if (document.activeElement !== fields[field]) fields[field][property] = value;
+    }
+
     function fillPanel(full) {
       if (!selected || !full.elements[selected]) selected = "recipient_name";
       if (!panel) return;
       var chooser = fields.element;
-      chooser.textContent = "";
-      Object.keys(full.elements).forEach(function (name) {
-        var option = document.createElement("option");
-        option.value = name;
-        option.textContent = title(name);
-        chooser.appendChild(option);
-      });
-      chooser.value = selected;
+      if (document.activeElement !== chooser) {
+        chooser.textContent = "";
+        Object.keys(full.elements).forEach(function (name) {
+          var option = document.createElement("option");
+          option.value = name;
+          option.textContent = title(name);
+          chooser.appendChild(option);
+        });
+        chooser.value = selected;
+      }
       var element = full.elements[selected];
       var textual = kind(selected) === "text";
       var font = (element.font || "serif").split("-");
-      fields.family.value = font[0];
-      fields.weight.value = font[1] || "regular";
+      set("family", "value", font[0]);
+      set("weight", "value", font[1] || "regular");
       fields.weight.querySelector("option[value=italic]").disabled = font[0] !== "serif";
-      fields.size.value = element.size || "";
-      fields.max_width.value = element.max_width || "";
-      fields.width.value = element.width || "";
-      fields.height.value = element.height || "";
-      fields.color.value = element.color || "#000000";
-      fields.align.value = element.align || "center";
-      fields.visible.checked = element.visible !== false;
+      set("size", "value", element.size || "");
+      set("max_width", "value", element.max_width || "");
+      set("width", "value", element.width || "");
+      set("height", "value", element.height || "");
+      set("color", "value", element.color || "#000000");
+      set("align", "value", element.align || "center");
+      set("visible", "checked", element.visible !== false);
       fields.visible.disabled = data.required.indexOf(selected) >= 0 || selected === "qr";
-      fields.name.value = element.name || "";
-      fields.label.value = element.label || "";
+      set("name", "value", element.name || "");
+      set("label", "value", element.label || "");
+      set("text", "value", element.text || "");
       ["family", "weight", "max_width", "align"].forEach(function (field) { show(field, textual); });
       show("size", textual || kind(selected) === "square" || kind(selected) === "round");
       show("width", kind(selected) === "box" || kind(selected) === "line");
@@ -314,6 +322,7 @@
       show("color", "color" in element);
       show("name", isSignature(selected));
       show("label", isSignature(selected));
+      show("text", data.static.indexOf(selected) >= 0);
       var extra = Object.keys(data.extra_signatures);
       var missing = extra.filter(function (name) { return !full.elements[name]; });
       panel.querySelector("[data-action=add-signatory]").disabled = !missing.length;

@@ -86,6 +86,21 @@ def test_a_designer_session_places_a_logo_that_prints_where_it_was_put(
 GREEN, INK = (20, 140, 40), (10, 127, 63)  # a signatory's image; the recipient's new colour #0a7f3f
 LOGO_CENTRE_IN_PREVIEW = (round((150 + 120) * 0.6), round((140 + 100) * 0.6))  # preview: 1200 of 2000 px
 
+PREVIEW_HAS_INK = """([r0, g0, b0, left, top, right, bottom]) => {
+  const img = document.getElementById("template-preview");
+  if (!img.complete || !img.src.startsWith("blob:")) return false;
+  const canvas = document.createElement("canvas");
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(img, 0, 0);
+  const data = context.getImageData(left, top, right - left, bottom - top).data;
+  let near = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) < 24) near++;
+  }
+  return near > 200;
+}"""
+
 SHOWS_RED_AT = """([x, y]) => {
   const img = document.getElementById("template-preview");
   if (!img.complete || !img.src.startsWith("blob:")) return false;
@@ -138,14 +153,22 @@ def test_resizing_the_logo_by_keyboard_and_styling_the_recipient_in_the_panel_pr
     page.get_by_label("Signatory’s name").fill("Prof. Amal Idris")
     page.get_by_label("Signatory’s name").press("Tab")
     page.locator("#id_signature_image_2").set_input_files(str(tmp_path / "second.png"))
+    page.get_by_label("Element", exact=True).select_option("heading")
+    page.get_by_label("Text", exact=True).fill("Diploma of Merit")
+    page.get_by_label("Text", exact=True).press("Tab")
 
     layout = json.loads(page.get_by_label("Layout (JSON)").input_value())
     logo, second = layout["elements"]["logo"], layout["elements"]["signature_2"]
     assert (logo["width"], logo["height"]) == (400, 400)
     assert layout["elements"]["recipient_name"] == {"color": "#0a7f3f"}
     assert second["name"] == "Prof. Amal Idris"
+    assert layout["elements"]["heading"] == {"text": "Diploma of Merit"}
     expect(page.locator("[data-preview-errors]")).to_be_hidden()
-    screenshot(page, "designer-1280")
+    # The live preview shows the recipient's name in its new colour (before saving).
+    page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 180, 288, 1020, 372])
+    page.locator(".preview-card").scroll_into_view_if_needed()
+    page.locator(".designer-handle[data-element=logo]").focus()
+    screenshot(page, "designer-1280", full_page=False)
     assert page.console_errors == []
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_contain_text("has been saved")
