@@ -77,9 +77,9 @@ def _saved_images(template: CertificateTemplate | None) -> dict:
 PENDING_FIELDS = ("background", *template_services.IMAGE_FIELDS, *template_services.SIGNATORY_IMAGE_FIELDS)
 
 
-def _pending_images(files) -> tuple[dict, dict[str, str]]:
+def _pending_images(files, organization) -> tuple[dict, dict[str, DomainError]]:
     """The images chosen in the editor but not saved yet (checked like uploads), as RenderInput
-    arguments over the saved ones; and {field: message} for those that cannot be used."""
+    arguments over the saved ones; and {field: error} for those that cannot be used."""
     pending: dict = {"signature_images": {}}
     errors = {}
     for field in PENDING_FIELDS:
@@ -87,9 +87,9 @@ def _pending_images(files) -> tuple[dict, dict[str, str]]:
         if not upload:
             continue
         try:
-            image = template_services.preview_image(upload, field)
+            image = template_services.preview_image(upload, field, organization=organization)
         except DomainError as exc:
-            errors[field] = exc.message
+            errors[field] = exc
             continue
         if field in template_services.SIGNATORY_IMAGE_FIELDS:
             pending["signature_images"][template_services.SIGNATORY_IMAGE_FIELDS[field]] = image
@@ -288,9 +288,11 @@ def template_live_preview_view(request):
     errors = layout_schema_errors(layout)
     if errors:
         return JsonResponse({"errors": errors[:8]})
-    pending, file_errors = _pending_images(request.FILES)
-    if file_errors:
-        return JsonResponse({"errors": list(file_errors.values()), "fields": file_errors}, status=400)
+    pending, file_errors = _pending_images(request.FILES, request.portal.organization)
+    if file_errors:  # 400, or 402 when the plan has no designer images
+        fields = {field: exc.message for field, exc in file_errors.items()}
+        status = max(exc.status_code for exc in file_errors.values())
+        return JsonResponse({"errors": list(fields.values()), "fields": fields}, status=status)
     template_id = request.POST.get("template", "")
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
     images = _saved_images(template)

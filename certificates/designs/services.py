@@ -80,9 +80,10 @@ IMAGE_FIELDS = ("logo", "signature_image")
 SIGNATORY_IMAGE_FIELDS = {f"signature_image_{name.rsplit('_', 1)[1]}": name for name in EXTRA_SIGNATURES}
 
 
-def preview_image(upload, field: str) -> Image.Image:
-    """An image chosen in the editor but not saved, checked like an upload (size first, without
-    reading a too large file), decoded for the live preview."""
+def preview_image(upload, field: str, *, organization: Organization) -> Image.Image:
+    """An image chosen in the editor but not saved, checked like an upload (the plan, then the size
+    without reading a too large file, then the image), decoded for the live preview."""
+    plan_require_feature(organization, "designer_images", "An image in the designer")
     if upload.size > MAX_BACKGROUND_BYTES:
         raise CertificateError(f"The {field} is larger than 8 MB.", field=field, code="file_too_large")
     data, _ = _checked_background(upload.read(), field)

@@ -10,6 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from billing.models import Subscription
+from billing.plans import plan_get
 from certificates.lifecycle.services import certificate_issue
 from certificates.models import CertificateTemplate
 from certificates.rendering.services import certificate_render
@@ -135,6 +137,19 @@ def test_a_chosen_file_that_is_no_usable_image_is_a_field_error_in_the_preview(a
     response = admin_client.post("/portal/templates/preview.png", {"layout": "{}", "logo": upload})
     assert response.status_code == 400
     assert message in response.json()["fields"]["logo"] and response.json()["errors"]
+
+
+def test_a_chosen_image_is_refused_in_the_preview_when_the_plan_has_no_designer_images(admin_client, org):
+    plan = plan_get("free")
+    plan.designer_images = False
+    plan.save()
+    Subscription.objects.update_or_create(organization=org, defaults={"plan": plan})
+    response = admin_client.post(
+        "/portal/templates/preview.png", {"layout": "{}", "logo": png_file("logo.png", (200, 200), RED)}
+    )
+    assert response.status_code == 402
+    assert "not part of your plan" in response.json()["fields"]["logo"]
+    assert admin_client.post("/portal/templates/preview.png", {"layout": "{}"}).status_code == 200
 
 
 def test_the_preview_of_another_organizations_template_is_not_found(admin_client, outsider, other_org):
