@@ -124,7 +124,7 @@
       }
     }
 
-    // Where the resize handle sits, in canvas pixels: the element's far corner or right edge.
+    // Where the resize handle sits, in canvas pixels: the element's far corner, or a text box's free edge.
     function corner(name, element) {
       switch (kind(name)) {
         case "box": return [element.x + element.width, element.y + element.height];
@@ -133,8 +133,8 @@
         case "line": return [element.x + element.width, element.y];
         default: {
           var width = element.max_width || element.size * 4;
-          var right = { left: element.x + width, center: element.x + width / 2, right: element.x }[element.align];
-          return [right, element.y];
+          var edge = { left: element.x + width, center: element.x + width / 2, right: element.x - width }[element.align];
+          return [edge, element.y];
         }
       }
     }
@@ -217,7 +217,9 @@
         resize(name, delta[0], delta[1]);
       });
       button.addEventListener("pointerdown", function (event) {
-        dragging(button, event, scale, at[0], at[1], function (dx, dy) { resize(name, dx, dy); });
+        // A centred text's edge moves half as far as its box grows; a right-aligned one's the other way.
+        var factor = kind(name) === "text" ? { left: 1, center: 2, right: -1 }[element.align] : 1;
+        dragging(button, event, scale, at[0], at[1], function (dx, dy) { resize(name, dx * factor, dy); });
       });
       return button;
     }

@@ -148,6 +148,14 @@ def test_resizing_the_logo_by_keyboard_and_styling_the_recipient_in_the_panel_pr
     page.locator(".designer-handle[data-element=recipient_name]").focus()
     expect(page.get_by_label("Element", exact=True)).to_have_value("recipient_name")
     page.get_by_label("Colour").fill("#0a7f3f")
+    # Drag the title's edge 30 px to the right: its centred box grows by twice that (in canvas px).
+    page.locator(".designer-handle[data-element=title]").focus()
+    edge = page.get_by_role("button", name=re.compile(r"^Resize title")).bounding_box()
+    scale = page.locator("#template-preview").bounding_box()["width"] / 2000
+    page.mouse.move(edge["x"] + edge["width"] / 2, edge["y"] + edge["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(edge["x"] + edge["width"] / 2 + 30, edge["y"] + edge["height"] / 2, steps=4)
+    page.mouse.up()
     page.get_by_role("button", name="Add a signatory").click()
     expect(page.get_by_label("Element", exact=True)).to_have_value("signature_2")
     page.get_by_label("Signatory’s name").fill("Prof. Amal Idris")
@@ -163,6 +171,7 @@ def test_resizing_the_logo_by_keyboard_and_styling_the_recipient_in_the_panel_pr
     assert layout["elements"]["recipient_name"] == {"color": "#0a7f3f"}
     assert second["name"] == "Prof. Amal Idris"
     assert layout["elements"]["heading"] == {"text": "Diploma of Merit"}
+    assert abs(layout["elements"]["title"]["max_width"] - (1400 + 2 * 30 / scale)) <= 2
     expect(page.locator("[data-preview-errors]")).to_be_hidden()
     # The live preview shows the recipient's name in its new colour (before saving).
     page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 180, 288, 1020, 372])
