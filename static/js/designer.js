@@ -58,8 +58,12 @@
       var canvas = Object.assign({}, defaults.canvas, layout.canvas || {});
       var given = layout.elements || {};
       var elements = {};
+      var primary = (layout.colors || {}).primary;
       Object.keys(defaults.elements).forEach(function (name) {
-        elements[name] = Object.assign({}, defaults.elements[name], given[name] || {});
+        var start = Object.assign({}, defaults.elements[name]);
+        // As the renderer does: text in the standard primary colour follows colors.primary.
+        if (primary && start.color === defaults.colors.primary) start.color = primary;
+        elements[name] = Object.assign(start, given[name] || {});
       });
       Object.keys(data.extra_signatures).forEach(function (name) {
         if (given[name]) elements[name] = Object.assign({}, data.extra_signatures[name], given[name]);
