@@ -377,7 +377,9 @@
       panel.querySelector("[data-action=remove-signatory]").addEventListener("click", function () {
         var name = selected;
         selected = "signature";
-        write(name, null, "move");
+        write(name, null);
+        var first = layer.querySelector('.designer-handle[data-element="signature"]');
+        if (first) first.focus();  // the button that had focus is gone with its signatory
       });
     }
 

@@ -211,4 +211,9 @@ def test_the_designer_fits_a_phone_screen(new_page, live_server, screenshot):
     expect(page.get_by_label("Width (px)", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "designer-390")
+    page.get_by_role("button", name="Add a signatory").click()
+    assert "signature_2" in json.loads(page.get_by_label("Layout (JSON)").input_value())["elements"]
+    page.get_by_role("button", name="Remove this signatory").click()
+    assert "signature_2" not in json.loads(page.get_by_label("Layout (JSON)").input_value())["elements"]
+    expect(page.locator(".designer-handle[data-element=signature]")).to_be_focused()
     assert page.console_errors == []
