@@ -210,7 +210,11 @@ def test_the_designer_fits_a_phone_screen(new_page, live_server, screenshot):
     expect(page.get_by_role("button", name=re.compile(r"^Resize logo"))).to_be_visible()
     expect(page.get_by_label("Width (px)", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.wait_for_function("document.getElementById('template-preview').src.startsWith('blob:')")
+    expect(page.locator("[data-preview-status]")).to_have_text("")
     screenshot(page, "designer-390")
+    page.locator(".preview-card").scroll_into_view_if_needed()
+    screenshot(page, "designer-390-preview", full_page=False)
     page.get_by_role("button", name="Add a signatory").click()
     assert "signature_2" in json.loads(page.get_by_label("Layout (JSON)").input_value())["elements"]
     page.get_by_role("button", name="Remove this signatory").click()
