@@ -41,6 +41,8 @@ class CertificateTemplate(models.Model):
     background = models.ImageField(upload_to="templates/", blank=True)
     logo = models.ImageField(upload_to="templates/", blank=True)  # placed in the layout's "logo" box
     signature_image = models.ImageField(upload_to="templates/", blank=True)  # above the signature line
+    # Further signatories' images: layout element name ("signature_2", ...) -> stored file name.
+    signature_images = models.JSONField(default=dict, blank=True)
     layout = models.JSONField(default=dict, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

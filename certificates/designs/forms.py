@@ -39,8 +39,20 @@ class TemplateForm(forms.Form):
     signature_image = forms.ImageField(
         label="Signature",
         required=False,
-        help_text="A scanned signature, drawn above the signature line; set the signatory’s "
-        "“name” and role (“label”) on the “signature” element.",
+        help_text="A scanned signature, drawn above the first signatory’s line; their name and role "
+        "are set in the element panel (“signature 1”).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    signature_image_2 = forms.ImageField(
+        label="Signature of signatory 2",
+        required=False,
+        help_text="Drawn above the second signatory’s line (“Add a signatory” in the element panel).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    signature_image_3 = forms.ImageField(
+        label="Signature of signatory 3",
+        required=False,
+        help_text="Drawn above the third signatory’s line.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     layout = forms.CharField(
@@ -67,9 +79,11 @@ class TemplateForm(forms.Form):
 
 
 class TemplatePreviewForm(forms.Form):
-    """The template editor's current layout, for the live preview."""
+    """The template editor's current layout, and the images chosen but not yet saved, for the live
+    preview (the files are checked like uploads by `template_services.preview_image`)."""
 
     layout = forms.CharField(required=False)
+    remove_background = forms.BooleanField(required=False)
 
     def layout_value(self) -> dict | None:
         text = self.cleaned_data.get("layout") or "{}"

@@ -25,7 +25,14 @@ from certificates.lifecycle import forms
 from certificates.lifecycle.portal import usable_templates
 from certificates.models import CertificateTemplate
 from certificates.rendering.fonts import font_path
-from certificates.rendering.layout import DEFAULT_LAYOUT, LayoutError, layout_schema_errors
+from certificates.rendering.layout import (
+    DEFAULT_LAYOUT,
+    EXTRA_SIGNATURE_DEFAULTS,
+    REQUIRED_ELEMENTS,
+    STATIC_ELEMENTS,
+    LayoutError,
+    layout_schema_errors,
+)
 from certificates.rendering.render import RenderInput, render_image
 from core.errors import DomainError
 from core.portal import apply_domain_error
@@ -42,16 +49,53 @@ def _background(template: CertificateTemplate | None):
         return Image.open(fh).convert("RGB")
 
 
+def _open(storage, name: str) -> Image.Image:
+    with storage.open(name, "rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    return image
+
+
 def _saved_images(template: CertificateTemplate | None) -> dict:
-    """The template's saved logo and signature image, for its previews."""
-    images = {}
+    """The template's saved logo and signature images, for its previews."""
+    images: dict = {}
+    if template is None:
+        return images
     for name in template_services.IMAGE_FIELDS:
-        stored = getattr(template, name) if template is not None else None
+        stored = getattr(template, name)
         if stored:
-            with stored.open("rb") as fh:
-                images[name] = Image.open(fh)
-                images[name].load()
+            images[name] = _open(stored.storage, stored.name)
+    storage = CertificateTemplate._meta.get_field("signature_image").storage
+    images["signature_images"] = {
+        element: _open(storage, stored)
+        for element, stored in (template.signature_images or {}).items()
+        if stored
+    }
     return images
+
+
+PENDING_FIELDS = ("background", *template_services.IMAGE_FIELDS, *template_services.SIGNATORY_IMAGE_FIELDS)
+
+
+def _pending_images(files, organization) -> tuple[dict, dict[str, DomainError]]:
+    """The images chosen in the editor but not saved yet (checked like uploads), as RenderInput
+    arguments over the saved ones; and {field: error} for those that cannot be used."""
+    pending: dict = {"signature_images": {}}
+    errors = {}
+    for field in PENDING_FIELDS:
+        upload = files.get(field)
+        if not upload:
+            continue
+        try:
+            image = template_services.preview_image(upload, field, organization=organization)
+        except DomainError as exc:
+            errors[field] = exc
+            continue
+        if field in template_services.SIGNATORY_IMAGE_FIELDS:
+            pending["signature_images"][template_services.SIGNATORY_IMAGE_FIELDS[field]] = image
+        else:
+            pending[field] = image.convert("RGB") if field == "background" else image
+    return pending, errors
 
 
 def _preview_png(
@@ -153,7 +197,8 @@ def _template_form_page(request, template: CertificateTemplate | None):
         data = form.cleaned_data
         upload = data.get("background")
         background = upload.read() if upload else None
-        images = {name: data[name].read() for name in template_services.IMAGE_FIELDS if data.get(name)}
+        image_fields = (*template_services.IMAGE_FIELDS, *template_services.SIGNATORY_IMAGE_FIELDS)
+        images = {name: data[name].read() for name in image_fields if data.get(name)}
         try:
             if template is None:
                 template = template_services.template_create(
@@ -183,7 +228,12 @@ def _template_form_page(request, template: CertificateTemplate | None):
         "form": form,
         "template": template,
         "default_layout": _layout_text(DEFAULT_LAYOUT),
-        "default_layout_data": DEFAULT_LAYOUT,  # the designer's handles (static/js/designer.js)
+        "designer_data": {  # the designer's handles and panel (static/js/designer.js)
+            "layout": DEFAULT_LAYOUT,
+            "extra_signatures": EXTRA_SIGNATURE_DEFAULTS,
+            "required": REQUIRED_ELEMENTS,
+            "static": STATIC_ELEMENTS,
+        },
     }
     return render(request, "portal/templates/form.html", context, status=400 if form.errors else 200)
 
@@ -224,9 +274,10 @@ def template_preview_view(request, pk: int):
 @portal_view(Role.ADMIN)
 @require_POST
 def template_live_preview_view(request):
-    """The editor's unsaved layout drawn (with the saved background, if editing).
+    """The editor's unsaved layout drawn with the images chosen but not saved yet (checked like
+    uploads), else the saved ones when editing.
 
-    A layout with mistakes is answered with JSON `{"errors": [...]}` (status 200: the editor shows
+    A layout with mistakes, or a chosen file that is not a usable image, is answered with JSON `{"errors": [...]}` (status 200: the editor shows
     them; it is not a failed request) instead of a PNG.
     """
     form = design_forms.TemplatePreviewForm(request.POST)
@@ -237,14 +288,21 @@ def template_live_preview_view(request):
     errors = layout_schema_errors(layout)
     if errors:
         return JsonResponse({"errors": errors[:8]})
+    pending, file_errors = _pending_images(request.FILES, request.portal.organization)
+    if file_errors:  # 400, or 402 when the plan has no designer images
+        fields = {field: exc.message for field, exc in file_errors.items()}
+        status = max(exc.status_code for exc in file_errors.values())
+        return JsonResponse({"errors": list(fields.values()), "fields": fields}, status=status)
     template_id = request.POST.get("template", "")
     template = _own_template(request, int(template_id)) if template_id.isdigit() else None
+    images = _saved_images(template)
+    background = pending.pop("background", None)
+    if background is None and not form.cleaned_data.get("remove_background"):
+        background = _background(template)
+    signatories = {**images.pop("signature_images", {}), **pending.pop("signature_images")}
+    images = {**images, **pending, "signature_images": signatories}
     values = {"organization_name": request.portal.organization.name}
-    return _png(
-        _preview_png(
-            layout=layout, background=_background(template), values=values, images=_saved_images(template)
-        )
-    )
+    return _png(_preview_png(layout=layout, background=background, values=values, images=images))
 
 
 @portal_view(Role.ADMIN)

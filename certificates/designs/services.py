@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from billing.usage import plan_require_feature
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
-from certificates.rendering.layout import layout_schema_errors
+from certificates.rendering.layout import EXTRA_SIGNATURES, layout_schema_errors
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
@@ -76,6 +76,43 @@ def _store_background(template: CertificateTemplate, data: bytes, field: str = "
 
 
 IMAGE_FIELDS = ("logo", "signature_image")
+# Upload field -> the layout element whose image it is (the first signatory's is `signature_image`).
+SIGNATORY_IMAGE_FIELDS = {f"signature_image_{name.rsplit('_', 1)[1]}": name for name in EXTRA_SIGNATURES}
+
+
+def preview_image(upload, field: str, *, organization: Organization) -> Image.Image:
+    """An image chosen in the editor but not saved, checked like an upload (the plan, then the size
+    without reading a too large file, then the image), decoded for the live preview."""
+    plan_require_feature(organization, "designer_images", "An image in the designer")
+    if upload.size > MAX_BACKGROUND_BYTES:
+        raise CertificateError(f"The {field} is larger than 8 MB.", field=field, code="file_too_large")
+    data, _ = _checked_background(upload.read(), field)
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _store_signatory_image(template: CertificateTemplate, data: bytes, field: str) -> None:
+    """A further signatory's image, checked like every upload, under a new name in the template's
+    `signature_images` (issued certificates keep the name they were issued with)."""
+    plan_require_feature(template.organization, "designer_images", "An image in the designer")
+    data, extension = _checked_background(data, field)
+    storage = CertificateTemplate._meta.get_field("signature_image").storage
+    stored = storage.save(f"templates/{uuid.uuid4().hex}.{extension}", ContentFile(data))
+    template.signature_images = {**(template.signature_images or {}), SIGNATORY_IMAGE_FIELDS[field]: stored}
+
+
+def _store_images(template: CertificateTemplate, images: dict[str, bytes] | None) -> list[str]:
+    """Store the uploaded logo and signature images; the model fields that changed."""
+    changed = []
+    for field, data in (images or {}).items():
+        if field in IMAGE_FIELDS and data:
+            _store_background(template, data, field)
+            changed.append(field)
+        elif field in SIGNATORY_IMAGE_FIELDS and data:
+            _store_signatory_image(template, data, field)
+            changed.append("signature_images")
+    return list(dict.fromkeys(changed))
 
 
 @transaction.atomic
@@ -96,9 +133,7 @@ def template_create(
     template = CertificateTemplate(organization=organization, name=name[:100], layout=_check_layout(layout))
     if background:
         _store_background(template, background)
-    for field, data in (images or {}).items():
-        if field in IMAGE_FIELDS and data:
-            _store_background(template, data, field)
+    _store_images(template, images)
     template.save()
     audit_by(
         actor, action="template.created", organization=organization, target=template, details={"name": name}
@@ -136,10 +171,7 @@ def template_update(
         changed.append("background")
     elif remove_background and template.background:
         template.background, changed = "", [*changed, "background"]
-    for field, data in (images or {}).items():
-        if field in IMAGE_FIELDS and data:
-            _store_background(template, data, field)
-            changed.append(field)
+    changed += _store_images(template, images)
     if changed:
         template.save(update_fields=changed)
         audit_by(

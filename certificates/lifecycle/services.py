@@ -119,6 +119,7 @@ def template_version(template: CertificateTemplate | None) -> dict | None:
         "background": template.background.name or "",
         "logo": template.logo.name or "",
         "signature_image": template.signature_image.name or "",
+        "signature_images": dict(template.signature_images or {}),
     }
 
 

@@ -53,6 +53,18 @@ _VALUE_ELEMENTS = (
 STATIC_ELEMENTS = ("heading", "preamble", "body")
 
 
+# Signatories: "signature" is the first (the only one before there could be several); further ones
+# are optional elements that a layout adds by naming them, so a layout without them -- every layout
+# written before -- means and renders exactly what it did (the schema stays version 1).
+MAX_SIGNATORIES = 3
+EXTRA_SIGNATURES = tuple(f"signature_{n}" for n in range(2, MAX_SIGNATORIES + 1))
+SIGNATURES = ("signature", *EXTRA_SIGNATURES)
+EXTRA_SIGNATURE_DEFAULTS: dict = {  # on the standard design: between the seal and the QR code, then below
+    "signature_2": {"x": 1120, "y": 1150, "width": 330, "color": "#262626", "label": "Authorized signature"},
+    "signature_3": {"x": 1120, "y": 1300, "width": 330, "color": "#262626", "label": "Authorized signature"},
+}  # fmt: skip
+
+
 _TEXT_KEYS = {"x", "y", "font", "size", "color", "align", "max_width", "underline", "visible"}
 
 
@@ -60,7 +72,7 @@ _ELEMENT_KEYS = {
     **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
     **{name: _TEXT_KEYS | {"text"} for name in STATIC_ELEMENTS},
     "qr": {"x", "y", "size", "caption"},
-    "signature": {"x", "y", "width", "color", "label", "name", "visible"},
+    **{name: {"x", "y", "width", "color", "label", "name", "visible"} for name in SIGNATURES},
     "logo": {"x", "y", "width", "height", "visible"},
     "seal": {"x", "y", "size", "visible"},
 }
@@ -94,6 +106,8 @@ def _merge(layout: dict) -> dict:
         if element.get("color") == DEFAULT_LAYOUT["colors"]["primary"]:
             element["color"] = primary
     for name, element in (layout.get("elements") or {}).items():
+        if name not in merged["elements"]:  # an added signatory, over its defaults
+            merged["elements"][name] = copy.deepcopy(EXTRA_SIGNATURE_DEFAULTS[name])
         merged["elements"][name].update(element)
     for element in merged["elements"].values():  # the fixed words, in the template's language
         for key in ("text", "label", "caption"):
@@ -209,7 +223,7 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
         ):
             errors.append(f"{path}: the logo must lie entirely inside the canvas")
         return errors
-    if name == "signature":
+    if name in SIGNATURES:
         return [_range_error(f"{path}.width", element["width"], 50, width)]
     return _text_style_errors(path, element, width)
 
@@ -219,7 +233,7 @@ def _attribute_errors(name: str, element: dict) -> list[str | None]:
     errors = [_color_error(f"{path}.color", element["color"]) if "color" in element else None]
     errors += [
         f"{path}.{key}: must be text of at most 120 characters"
-        for key in ("text", "label", "caption")
+        for key in ("text", "label", "caption", "name")
         if key in element and not (isinstance(element[key], str) and len(element[key]) <= 120)
     ]
     errors += [

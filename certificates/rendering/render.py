@@ -30,7 +30,7 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from certificates.lifecycle.hashing import normalize_text
 from certificates.rendering.background import draw_background, rgb
 from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
-from certificates.rendering.layout import STATIC_ELEMENTS, resolve_layout
+from certificates.rendering.layout import EXTRA_SIGNATURES, STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
 from certificates.rendering.words import format_date
@@ -64,7 +64,9 @@ class RenderInput:
     background: Image.Image | None = None
     layout: dict | None = None
     logo: Image.Image | None = None  # the template's, placed in the layout's logo box
-    signature_image: Image.Image | None = None  # drawn above the signature line
+    signature_image: Image.Image | None = None  # drawn above the (first) signature line
+    # Further signatories' images, by element name ("signature_2", ...).
+    signature_images: dict[str, Image.Image] | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,8 @@ def _plan(inp: RenderInput, layout: dict) -> list:
             ops += _qr_ops(element, inp.qr_text)
         elif name == "signature":
             ops += _signature_ops(element, inp.signature_image)
+        elif name in EXTRA_SIGNATURES:
+            ops += _signature_ops(element, (inp.signature_images or {}).get(name))
         elif name == "logo":
             if inp.logo is not None:
                 ops.append(ImageOp(inp.logo, element["x"], element["y"], element["width"], element["height"]))

@@ -43,6 +43,7 @@ def _template_images(certificate: Certificate) -> dict:
             "background": template.background.name or "",
             "logo": template.logo.name or "",
             "signature_image": template.signature_image.name or "",
+            "signature_images": template.signature_images or {},
         }
     version = version or {}
     background = _image(version.get("background", ""))
@@ -50,6 +51,9 @@ def _template_images(certificate: Certificate) -> dict:
         "background": background.convert("RGB") if background is not None else None,
         "logo": _image(version.get("logo", "")),
         "signature_image": _image(version.get("signature_image", "")),
+        "signature_images": {
+            name: _image(stored) for name, stored in (version.get("signature_images") or {}).items() if stored
+        },
         "layout": version.get("layout") or None,
     }
 

@@ -3,16 +3,19 @@
    data-preview-method: "get" sets the image's src to the URL with the form's values; "post"
    sends them (with the CSRF token) and shows the returned PNG, or the JSON {"errors": [...]} it
    returns instead when the values cannot be drawn.
-   Files are never sent. Without JavaScript the page shows the initial preview. */
+   Files are sent only by a form with data-preview-files (the template editor: a chosen logo,
+   signature or background shows before it is saved; the server checks it like an upload).
+   Without JavaScript the page shows the initial preview. */
 (function () {
   "use strict";
   var DELAY = 450;
 
-  function values(form) {
+  function values(form, withFiles) {
     var data = new FormData(form);
     var kept = new FormData();
     data.forEach(function (value, name) {
       if (typeof value === "string") kept.append(name, value);
+      else if (withFiles && value.size) kept.append(name, value);  // a chosen file, not an empty input
     });
     return kept;
   }
@@ -64,7 +67,8 @@
 
     function refreshByPost() {
       var mine = ++sequence;
-      fetch(url, { method: "POST", body: values(form), credentials: "same-origin" })
+      var body = values(form, form.hasAttribute("data-preview-files"));
+      fetch(url, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (response) {
           if (mine !== sequence) return null;
           var type = response.headers.get("Content-Type") || "";
