@@ -23,8 +23,10 @@ MARGIN = 1.25
 GENUINE_MAX = {
     "jpeg_double": 12.3,  # bordered design, saved at q90 then q75
     "jpeg_ela": 136.5,  # bordered design, q85: error levels follow the bold type (docs/forensics.md)
+    "jpeg_ghost": 40.0,  # placeholder until --calibrate
     "noise": 4.6,  # photo-like design, q75
     "copy_move": 4.3,  # photo-like design, q75
+    "copy_blocks": 3.0,  # no genuine document reached 0: a floor, a chance of 1 in 1000 (-log10)
     "typography": 22.5,  # plain design printed to PDF and re-rasterized
     "background": 3.6,  # bordered design, resized
     "pdf_revisions": 1.0,  # genuine PDFs score 0: an earlier revision never reads otherwise
