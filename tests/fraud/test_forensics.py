@@ -88,6 +88,43 @@ def test_the_quality_is_read_from_the_files_own_table():
     assert double.skipped  # a page saved once shows no earlier save
 
 
+def spliced_page(donor_quality: int) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A page saved at q95 with a band of another page (same layout) pasted at the same place."""
+    page = images.decode(jpeg_bytes(text_page(3), 95))
+    donor = images.decode(jpeg_bytes(text_page(8), donor_quality))
+    band = (0, 206, 1024, 96)
+    x, y, w, h = band
+    page.paste(donor.crop((x, y, x + w, y + h)), (x, y))
+    return page, band
+
+
+def test_a_band_pasted_from_a_document_saved_at_another_quality_shows_its_ghost():
+    page, band = spliced_page(75)
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic > threshold("jpeg_ghost")
+    assert overlaps(ghost.regions[0].box, band) and "quality 75" in ghost.regions[0].note
+
+
+def test_a_band_from_a_document_saved_at_the_page_quality_leaves_no_ghost():
+    page, _ = spliced_page(95)
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic < threshold("jpeg_ghost")
+
+
+def test_a_page_saved_twice_as_a_whole_has_no_ghost():
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(images.decode(jpeg_bytes(text_page(3), 95)), 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic < threshold("jpeg_ghost") / 3
+
+
 # --- (b) noise -------------------------------------------------------------------------------------------
 
 
