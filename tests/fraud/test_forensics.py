@@ -231,6 +231,21 @@ def test_a_jpeg_file_leaves_copies_to_the_other_analyses():
     assert blocks(luma, table).skipped
 
 
+def test_a_date_digit_copied_in_a_corpus_document_kept_as_png_is_found():
+    doc = corpus.genuine_document("guilloche", 1)
+    donor = corpus.genuine_document("guilloche", 1 + 7919)
+    ext, data, _, region = corpus.edit(
+        "copied_digit", doc, donor, corpus.np_rng(1, "guilloche-0:copied_digit")
+    )
+    assert ext == "png"  # this seed's forger kept the page lossless after the copy
+    grey = np.asarray(images.decode(data).convert("L"))
+
+    found = blocks(grey)
+
+    assert found.statistic > threshold("copy_blocks")
+    assert overlaps(found.regions[0].box, region) or overlaps(found.regions[0].partner, region)
+
+
 def test_the_block_corner_ratio_tells_a_page_once_saved_as_jpeg_from_a_rendering():
     assert (
         abs(copy_blocks.block_corner_ratio(np.asarray(text_page().convert("L"))) - 1)
