@@ -114,7 +114,12 @@ def analyse(
 
 def _cycle(k: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Decode quantized coefficients to pixels (minus 128), rounded and clipped like a decoder."""
-    return np.clip(np.rint(((k * table) @ DCT2) + 128), 0, 255) - 128
+    out = (k * table) @ DCT2
+    out += 128  # in place: the page's blocks are the largest arrays of the layer
+    np.rint(out, out=out)
+    np.clip(out, 0, 255, out=out)
+    out -= 128
+    return out
 
 
 def _inside(mask: np.ndarray, by: np.ndarray, bx: np.ndarray) -> np.ndarray:
@@ -223,7 +228,7 @@ def _ghost_errors(c: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
     errors = np.empty((len(c), len(tables)), np.float32)
     for i, t in enumerate(tables):
         r = c - t * np.rint(c / t)
-        errors[:, i] = (r * r).sum(axis=1)
+        errors[:, i] = np.einsum("ij,ij->i", r, r)
     return errors / (errors.sum(axis=1, keepdims=True) + 1e-3)
 
 
