@@ -32,16 +32,19 @@ def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
     regions = []
     for _, (x, y, w, h) in lines:
         pad, outer = max(2, h // 4), max(6, h)
-        inner = np.zeros(grey.shape, bool)
-        inner[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = True
-        ring = np.zeros(grey.shape, bool)
-        ring[max(0, y - outer) : min(H, y + h + outer), max(0, x - outer) : min(W, x + w + outer)] = True
-        ring &= ~taken & paper
-        inside = inner & paper
+        # Everything within the ring's bounding box (masks of the whole page per line cost more
+        # than the analysis).
+        top, left = max(0, y - outer), max(0, x - outer)
+        window = (slice(top, min(H, y + h + outer)), slice(left, min(W, x + w + outer)))
+        inner = np.zeros(taken[window].shape, bool)
+        inner[max(0, y - pad) - top : y + h + pad - top, max(0, x - pad) - left : x + w + pad - left] = True
+        ring = ~taken[window] & paper[window]
+        inside = inner & paper[window]
         if inside.sum() < 50 or ring.sum() < 50:
             continue
-        colour = float(np.abs(np.median(rgb[inside], axis=0) - np.median(rgb[ring], axis=0)).max())
-        texture = abs(np.log((residual[inside].mean() + 0.5) / (residual[ring].mean() + 0.5)))
+        crop, res = rgb[window], residual[window]
+        colour = float(np.abs(np.median(crop[inside], axis=0) - np.median(crop[ring], axis=0)).max())
+        texture = abs(np.log((res[inside].mean() + 0.5) / (res[ring].mean() + 0.5)))
         z = max(colour / COLOUR_TOL, texture / TEXTURE_TOL)
         what = "another colour" if colour / COLOUR_TOL >= texture / TEXTURE_TOL else "another texture"
         box = (max(0, x - pad), max(0, y - pad), w + 2 * pad, h + 2 * pad)

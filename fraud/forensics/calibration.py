@@ -21,10 +21,13 @@ MARGIN = 1.25
 # Largest statistic among the 128 genuine calibration documents (bench/forensics_accuracy.py
 # --calibrate: seeds 101 and 102, one document per design each), before the margin.
 GENUINE_MAX = {
-    "jpeg_double": 12.3,  # bordered design, saved at q90 then q75
-    "jpeg_ela": 136.5,  # bordered design, q85: error levels follow the bold type (docs/forensics.md)
+    "jpeg_double": 7.2,  # bordered design, q60 (measured along the printed lines only)
+    "jpeg_ela": 27.9,  # guilloche design, chat forward (along the printed lines only; the page's
+    # whole area gave 136.5, its bold headings and pictures against its paper)
+    "jpeg_ghost": 29.0,  # bordered design, q75
     "noise": 4.6,  # photo-like design, q75
     "copy_move": 4.3,  # photo-like design, q75
+    "copy_blocks": 3.0,  # every genuine document scored 0: a floor, a chance of 1 in 1000 (-log10)
     "typography": 22.5,  # plain design printed to PDF and re-rasterized
     "background": 3.6,  # bordered design, resized
     "pdf_revisions": 1.0,  # genuine PDFs score 0: an earlier revision never reads otherwise

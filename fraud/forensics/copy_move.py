@@ -17,6 +17,7 @@ way can be checked by anyone comparing the two areas, so the layer treats it as 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -32,9 +33,32 @@ MIN_GRAIN = 0.8  # residual std (grey levels) of those pixels: below, the page h
 MIN_NCC = 0.5
 
 
-def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, jpeg: bool = False) -> Evidence:
-    """`jpeg`: the page is a JPEG's, whose compression noise repeats with the content at offsets
-    that are whole 8x8 blocks; those offsets are left out (a copy lands on one 1 time in 64)."""
+@dataclass
+class Candidates:
+    """Pairs of keypoints whose descriptors match (same shape), found once for both copy tests."""
+
+    g: np.ndarray  # the page the keypoints were found on (reduced by `factor`)
+    factor: int
+    xy: np.ndarray
+    matches: list
+    skipped: str = ""
+
+    def pairs(self, *, limit: int | None = None):
+        """(a, b) indices of distinct keypoints at least MIN_OFFSET apart, closest descriptors first."""
+        seen, out = set(), []
+        for group in self.matches:
+            for m in group:
+                i, j = m.queryIdx, m.trainIdx
+                if i == j or m.distance > MAX_HAMMING or (min(i, j), max(i, j)) in seen:
+                    continue
+                seen.add((min(i, j), max(i, j)))
+                if np.hypot(*(self.xy[i] - self.xy[j])) >= MIN_OFFSET:
+                    out.append((m.distance, i, j))
+        out.sort()
+        return [(i, j) for _, i, j in out[:limit]]
+
+
+def candidates(grey: np.ndarray, *, mask: np.ndarray | None = None) -> Candidates:
     factor = max(1, -(-grey.shape[1] // WORK_WIDTH))
     g = (
         grey
@@ -44,8 +68,9 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, jpeg: bool = Fa
     orb = cv2.ORB_create(nfeatures=2000, scaleFactor=1.3, nlevels=3, edgeThreshold=HALF + 2, patchSize=HALF + 2,
                          fastThreshold=10)  # fmt: skip
     points, descriptors = orb.detectAndCompute(g, None)
+    few = "Too few distinct points on the page to compare."
     if descriptors is None or len(points) < 3:
-        return Evidence("copy_move", skipped="Too few distinct points on the page to compare.")
+        return Candidates(g, factor, np.zeros((0, 2), np.float32), [], few)
     xy = np.float32([p.pt for p in points])
     if mask is not None:
         rows = np.minimum((xy[:, 1] * factor / _cell(mask, grey)).astype(int), mask.shape[0] - 1)
@@ -53,8 +78,20 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, jpeg: bool = Fa
         keep = mask[rows, cols]
         xy, descriptors = xy[keep], descriptors[keep]
         if len(xy) < 3:
-            return Evidence("copy_move", skipped="Too few distinct points on the page to compare.")
+            return Candidates(g, factor, xy, [], few)
     matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(descriptors, descriptors, k=min(4, len(xy)))
+    return Candidates(g, factor, xy, matches)
+
+
+def analyse(
+    grey: np.ndarray, *, mask: np.ndarray | None = None, jpeg: bool = False, found: Candidates | None = None
+) -> Evidence:
+    """`jpeg`: the page is a JPEG's, whose compression noise repeats with the content at offsets
+    that are whole 8x8 blocks; those offsets are left out (a copy lands on one 1 time in 64)."""
+    found = found or candidates(grey, mask=mask)
+    if found.skipped:
+        return Evidence("copy_move", skipped=found.skipped)
+    g, factor, xy = found.g, found.factor, found.xy
     f = g.astype(np.float32)
     residual = f - cv2.GaussianBlur(f, (0, 0), 1.2)
     gx, gy = cv2.Sobel(f, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(f, cv2.CV_32F, 0, 1) / 8
@@ -65,26 +102,19 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, jpeg: bool = Fa
         # Compression ringing beside repeated glyphs is not grain: without grain, no verdict.
         return Evidence("copy_move", details={"grain": round(grain, 2)},
                         skipped="The page has no grain that a copy would carry.")  # fmt: skip
-    seen, clusters = set(), defaultdict(list)
+    clusters = defaultdict(list)
     measured_pairs = 0
-    for group in matches:
-        for m in group:
-            i, j = m.queryIdx, m.trainIdx
-            if i == j or m.distance > MAX_HAMMING or (min(i, j), max(i, j)) in seen:
-                continue
-            seen.add((min(i, j), max(i, j)))
-            a, b = xy[i], xy[j]
-            if np.hypot(*(a - b)) < MIN_OFFSET:
-                continue
-            if jpeg and factor == 1 and _on_grid(a, b):
-                continue
-            z, b_fit = _background_agreement(f, residual, flat, a, b)
-            if z is None:
-                continue
-            measured_pairs += 1
-            if z > 0:
-                offset = (int(round((b_fit[0] - a[0]) / 3)), int(round((b_fit[1] - a[1]) / 3)))
-                clusters[offset].append((z, a, b_fit))
+    for i, j in found.pairs():
+        a, b = xy[i], xy[j]
+        if jpeg and factor == 1 and _on_grid(a, b):
+            continue
+        z, b_fit = _background_agreement(f, residual, flat, a, b)
+        if z is None:
+            continue
+        measured_pairs += 1
+        if z > 0:
+            offset = (int(round((b_fit[0] - a[0]) / 3)), int(round((b_fit[1] - a[1]) / 3)))
+            clusters[offset].append((z, a, b_fit))
     details = {"keypoints": len(xy), "pairs_measured": measured_pairs, "grain": round(grain, 2)}
     if measured_pairs == 0:
         return Evidence(

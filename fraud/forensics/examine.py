@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import background, copy_move, jpeg_history, noise, pdf_revisions, typography
+from . import background, copy_blocks, copy_move, jpeg_history, noise, pdf_revisions, typography
 from .calibration import likelihood
 from .common import Evidence, Region
 
@@ -87,15 +87,24 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
     kind = "pdf" if upload.is_pdf else ("jpeg" if upload.data[:3] == b"\xff\xd8\xff" else "lossless")
     if kind == "pdf":
         report.evidence.append(pdf_revisions.analyse(upload.data))
+    page_lines = [(str(text), tuple(int(v) for v in box)) for text, box in (lines or [])]
+    frame_lines = [(text, geometry.box_to_frame(box)) for text, box in page_lines]
+    table = None
     if kind == "jpeg":
         grey, table = jpeg_history.read_jpeg(upload.data)
-        report.evidence += jpeg_history.analyse(grey, table, mask=geometry.cell_mask(jpeg_history.CELL))
+        # Only the blocks along the printed lines: an edit changes what the page says, and the
+        # page's paper and pictures are most of its blocks (most of the analysis's cost).
+        mask = text_cells(frame_lines, grey.shape, jpeg_history.CELL, geometry.cell_mask(jpeg_history.CELL))
+        report.evidence += jpeg_history.analyse(grey, table, mask=mask)
     else:
         grey = np.asarray(upload.image.convert("L"))
     report.page = Image.fromarray(grey)
     report.evidence.append(noise.analyse(grey, mask=geometry.cell_mask(noise.cell_size(grey.shape[1]))))
-    report.evidence.append(copy_move.analyse(grey, jpeg=kind == "jpeg", mask=geometry.cell_mask(HEAT_CELL)))
-    page_lines = [(str(text), tuple(int(v) for v in box)) for text, box in (lines or [])]
+    # Look-alike areas (keypoint matches) are found once; two tests judge whether one is a copy.
+    found = copy_move.candidates(grey, mask=geometry.cell_mask(HEAT_CELL))
+    report.evidence.append(copy_move.analyse(grey, jpeg=kind == "jpeg", found=found))
+    if kind != "pdf":
+        report.evidence.append(copy_blocks.analyse(grey, table, found))
     if page_lines:
         rgb = np.asarray(upload.page.image.convert("RGB"))
         for analysed in (typography.analyse(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), page_lines),
@@ -103,7 +112,6 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
             for region in analysed.regions:
                 region.box = geometry.box_to_frame(region.box)
             report.evidence.append(analysed)
-    frame_lines = [(text, geometry.box_to_frame(box)) for text, box in page_lines]
     if frame_lines:
         for evidence in report.evidence:
             if evidence.name in TEXT_BOUND:
@@ -117,9 +125,20 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
     return report
 
 
+def text_cells(lines, shape, cell: int, page: np.ndarray | None) -> np.ndarray | None:
+    """Per `cell`: True within a cell of a printed line (and inside the page); the page mask alone
+    when no lines were read."""
+    if not lines:
+        return page
+    mask = np.zeros((shape[0] // cell, shape[1] // cell), bool)
+    for _, (x, y, w, h) in lines:
+        mask[max(0, y // cell - 1) : (y + h) // cell + 2, max(0, x // cell - 1) : (x + w) // cell + 2] = True
+    return mask if page is None else mask & page[: mask.shape[0], : mask.shape[1]]
+
+
 # An edit of a certificate changes what it says: a region of these analyses that touches no printed
 # line (a viewer's flat toolbar, a desk, a seal) is not reported when the page's lines are known.
-TEXT_BOUND = frozenset({"jpeg_double", "jpeg_ela", "noise"})
+TEXT_BOUND = frozenset({"jpeg_double", "jpeg_ela", "jpeg_ghost", "noise"})
 
 
 def _keep_text_regions(evidence: Evidence, lines) -> None:

@@ -27,7 +27,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from fraud.jpeg_ghosts import DCT2, estimate_quality
+from fraud.jpeg_ghosts import DCT2, estimate_quality, ijg_table
 
 from .common import Evidence, anomalous_regions, heat_from_z, robust_z
 
@@ -38,6 +38,7 @@ CONTENT_VAR = 40.0  # grey-level variance above which a block has detail worth m
 # to weigh single against double compression.
 ZIGZAG_LOW = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
 MAX_K = 40
+GHOST_QUALITIES = (50, 55, 60, 65, 70, 75, 80, 85, 90)
 MIN_GAIN_PER_COEFF = 0.005  # nats per coefficient: a primary step must explain the histogram better than none
 
 
@@ -55,60 +56,70 @@ def read_jpeg(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
 
 def analyse(
     luma: np.ndarray, table: np.ndarray | None, *, mask: np.ndarray | None = None
-) -> tuple[Evidence, Evidence]:
-    """(double-compression evidence, error-level evidence) for one JPEG page.
+) -> tuple[Evidence, Evidence, Evidence]:
+    """(double-compression, error-level, ghost evidence) for one JPEG page.
     `mask` (per 16 px cell, True = inside the page) leaves out a photo's desk or a viewer's chrome."""
     if table is None:
         skipped = "The JPEG carries no luminance table."
-        return Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped)
+        return (Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped),
+                Evidence("jpeg_ghost", skipped=skipped))  # fmt: skip
     quality, standard = estimate_quality([int(v) for v in table])
     h, w = (luma.shape[0] // CELL) * CELL, (luma.shape[1] // CELL) * CELL
     rows, cols = h // 8, w // 8
-    coeffs, err, energy, where = [], [], [], []
+    coeffs, err, energy, where, ghost = [], [], [], [], []
+    ghost_qualities = [q for q in GHOST_QUALITIES if q <= quality - 5]
+    ghost_tables = [ijg_table(q).astype(np.float32).ravel() for q in ghost_qualities]
     for top in range(0, h, STRIP):
-        strip = luma[top : min(top + STRIP, h), :w].astype(np.float32)
-        sh = strip.shape[0]
-        grid = strip.reshape(sh // 8, 8, cols, 8)
-        # Variance from sums (no (n, 64) copy of the whole strip): E[x^2] - E[x]^2 per block.
-        mean = grid.sum(axis=(1, 3)) / 64
-        var = (grid * grid).sum(axis=(1, 3)) / 64 - mean * mean
-        content = var > CONTENT_VAR
-        if mask is not None:  # a photo's desk costs nothing
+        sh = min(top + STRIP, h) - top
+        grid = luma[top : top + sh, :w].reshape(sh // 8, 8, cols, 8)  # a view of the uint8 plane
+        wanted = np.ones((sh // 8, cols), bool)
+        if mask is not None:  # a photo's desk and the page's bare paper cost nothing
             rows_here = np.arange(sh // 8)[:, None] + top // 8
-            content &= _inside(
-                mask,
-                np.broadcast_to(rows_here, content.shape),
-                np.broadcast_to(np.arange(cols), content.shape),
+            wanted = _inside(
+                mask, np.broadcast_to(rows_here, wanted.shape), np.broadcast_to(np.arange(cols), wanted.shape)
             )
-        brow, bcol = np.nonzero(content)
+        brow, bcol = np.nonzero(wanted)
         if brow.size == 0:
             continue
+        x = grid[brow, :, bcol, :].reshape(-1, 64).astype(np.float32) - 128
+        var = x.var(axis=1)
+        content = var > CONTENT_VAR
+        if not content.any():
+            continue
+        x, var, brow, bcol = x[content], var[content], brow[content], bcol[content]
         keep = brow * cols + bcol
-        var = var.ravel()
-        x = grid[brow, :, bcol, :].reshape(-1, 64) - 128
-        k = np.rint((x @ DCT2.T) / table)
+        c = x @ DCT2.T
+        k = np.rint(c / table)
+        ghost.append(_ghost_errors(c, ghost_tables))
         rec = _cycle(k, table)
         again = _cycle(np.rint((rec @ DCT2.T) / table), table)
         err.append(np.stack([np.abs(rec - x).mean(axis=1), np.abs(again - rec).mean(axis=1)], axis=1))
         coeffs.append(k[:, ZIGZAG_LOW].astype(np.int16))
-        energy.append(var[keep])
+        energy.append(var)
         where.append(keep + (top // 8) * cols)
     details = {"quality": quality, "standard_table": standard}
     if not where:
         skipped = "The page has too little detail for a compression analysis."
-        return Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped)
+        return (Evidence("jpeg_double", skipped=skipped), Evidence("jpeg_ela", skipped=skipped),
+                Evidence("jpeg_ghost", skipped=skipped))  # fmt: skip
     where_all = np.concatenate(where)
     energy_all = np.concatenate(energy)
     by, bx = where_all // cols, where_all % cols
     inside = np.ones(len(where_all), bool) if mask is None else _inside(mask, by, bx)
     double = _double_compression(np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details)
     ela = _error_levels(np.concatenate(err), energy_all, by, bx, inside, (rows, cols), details)
-    return double, ela
+    ghosts = _ghosts(np.concatenate(ghost), ghost_qualities, by, bx, inside, (rows, cols), details)
+    return double, ela, ghosts
 
 
 def _cycle(k: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Decode quantized coefficients to pixels (minus 128), rounded and clipped like a decoder."""
-    return np.clip(np.rint(((k * table) @ DCT2) + 128), 0, 255) - 128
+    out = (k * table) @ DCT2
+    out += 128  # in place: the page's blocks are the largest arrays of the layer
+    np.rint(out, out=out)
+    np.clip(out, 0, 255, out=out)
+    out -= 128
+    return out
 
 
 def _inside(mask: np.ndarray, by: np.ndarray, bx: np.ndarray) -> np.ndarray:
@@ -206,4 +217,39 @@ def _double_compression(coeffs, table, by, bx, inside, shape, details) -> Eviden
     )
     details["double_compressed"] = True
     return Evidence("jpeg_double", max((r.statistic for r in regions), default=0.0), regions, heat_from_z(z), CELL,
+                    details=dict(details))  # fmt: skip
+
+
+def _ghost_errors(c: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
+    """Per block, the squared error of re-quantizing its DCT coefficients with each table (the
+    pixel error of a re-save, by Parseval), as shares of their sum over the tables."""
+    if not tables:
+        return np.zeros((len(c), 0), np.float32)
+    errors = np.empty((len(c), len(tables)), np.float32)
+    for i, t in enumerate(tables):
+        r = c - t * np.rint(c / t)
+        errors[:, i] = np.einsum("ij,ij->i", r, r)
+    return errors / (errors.sum(axis=1, keepdims=True) + 1e-3)
+
+
+def _ghosts(shares, qualities, by, bx, inside, shape, details) -> Evidence:
+    """JPEG ghosts (Farid 2009): content saved before at quality q is almost unchanged by a re-save
+    at q, so its error curve over qualities dips there. Per quality below the file's, cells whose
+    share of error is far below the page's are content whose earlier save differs from the page's
+    (a band pasted from another document)."""
+    if not qualities:
+        return Evidence(
+            "jpeg_ghost", details=dict(details), skipped="The file's quality leaves no lower quality to try."
+        )
+    found, heat = [], None
+    for i, q in enumerate(qualities):
+        cells = _to_cells(shares[:, i], by, bx, inside, shape)
+        z, _, _ = robust_z(-cells, floor=0.01)
+        found += anomalous_regions(
+            z, CELL, min_cells=4, note=f"its error curve dips at quality {q}, the page's does not"
+        )
+        heat = heat_from_z(z) if heat is None else np.fmax(heat, heat_from_z(z))
+    # Every quality's regions compete (the examiner keeps those on printed lines).
+    found = sorted(found, key=lambda r: -r.statistic)[:8]
+    return Evidence("jpeg_ghost", max((r.statistic for r in found), default=0.0), found, heat, CELL,
                     details=dict(details))  # fmt: skip

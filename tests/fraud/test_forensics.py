@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from fraud.forensics import background, copy_move, jpeg_history, noise, pdf_revisions, typography
+from fraud.forensics import background, copy_blocks, copy_move, jpeg_history, noise, pdf_revisions, typography
 from fraud.forensics.calibration import threshold
 from fraud.layers.base import Extracted, LayerContext, RegistryRecord, Upload, VisionReading
 from fraud.layers.forensics import ForensicsLayer
@@ -62,7 +62,7 @@ def test_a_region_compressed_once_inside_a_double_compressed_page_is_localized()
     first.paste(page.crop((x, y, x + w, y + h)), (x, y))  # never compressed before
     luma, table = jpeg_history.read_jpeg(jpeg_bytes(first, 60))
 
-    double, _ = jpeg_history.analyse(luma, table)
+    double, _, _ = jpeg_history.analyse(luma, table)
 
     assert double.details["double_compressed"] and double.regions
     assert overlaps(double.regions[0].box, region)
@@ -73,7 +73,7 @@ def test_a_page_saved_twice_as_a_whole_has_no_single_compressed_region():
     page = images.decode(jpeg_bytes(text_page(), 75))
     luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 60))
 
-    double, _ = jpeg_history.analyse(luma, table)
+    double, _, _ = jpeg_history.analyse(luma, table)
 
     assert double.details["double_compressed"]
     assert double.statistic < threshold("jpeg_double")
@@ -82,10 +82,47 @@ def test_a_page_saved_twice_as_a_whole_has_no_single_compressed_region():
 def test_the_quality_is_read_from_the_files_own_table():
     luma, table = jpeg_history.read_jpeg(jpeg_bytes(text_page(), 80))
 
-    double, ela = jpeg_history.analyse(luma, table)
+    double, ela, _ = jpeg_history.analyse(luma, table)
 
     assert ela.details["quality"] == 80 and ela.details["standard_table"]
     assert double.skipped  # a page saved once shows no earlier save
+
+
+def spliced_page(donor_quality: int) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A page saved at q95 with a band of another page (same layout) pasted at the same place."""
+    page = images.decode(jpeg_bytes(text_page(3), 95))
+    donor = images.decode(jpeg_bytes(text_page(8), donor_quality))
+    band = (0, 206, 1024, 96)
+    x, y, w, h = band
+    page.paste(donor.crop((x, y, x + w, y + h)), (x, y))
+    return page, band
+
+
+def test_a_band_pasted_from_a_document_saved_at_another_quality_shows_its_ghost():
+    page, band = spliced_page(75)
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic > threshold("jpeg_ghost")
+    assert overlaps(ghost.regions[0].box, band) and "quality 75" in ghost.regions[0].note
+
+
+def test_a_band_from_a_document_saved_at_the_page_quality_leaves_no_ghost():
+    page, _ = spliced_page(95)
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic < threshold("jpeg_ghost")
+
+
+def test_a_page_saved_twice_as_a_whole_has_no_ghost():
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(images.decode(jpeg_bytes(text_page(3), 95)), 90))
+
+    _, _, ghost = jpeg_history.analyse(luma, table)
+
+    assert ghost.statistic < threshold("jpeg_ghost") / 3
 
 
 # --- (b) noise -------------------------------------------------------------------------------------------
@@ -145,6 +182,76 @@ def test_repeated_glyphs_on_a_noisy_page_are_not_a_copy():
     grey = noisy(np.asarray(text_page().convert("L")), 5, seed=2)
 
     assert copy_move.analyse(grey).statistic < threshold("copy_move")
+
+
+def jpeg_decoded_page(quality: int = 85) -> np.ndarray:
+    """A clean page that was once saved as JPEG, as a lossless file of it reads (grey)."""
+    return np.asarray(images.decode(jpeg_bytes(text_page(), quality)).convert("L")).copy()
+
+
+def blocks(grey: np.ndarray, table=None):
+    return copy_blocks.analyse(grey, table, copy_move.candidates(grey))
+
+
+def test_a_glyph_copied_off_the_jpeg_grid_is_found_with_its_source():
+    grey = jpeg_decoded_page()
+    source, target = (30, 20, 22, 32), (503, 540, 22, 32)  # offset (473, 520): 473 is not a block multiple
+    grey[540:572, 503:525] = grey[20:52, 30:52]
+
+    found = blocks(grey)
+
+    assert found.checkable and found.regions and found.statistic > threshold("copy_blocks")
+    best = found.regions[0]
+    assert overlaps(best.box, target) or overlaps(best.partner, target)
+    assert overlaps(best.box, source) or overlaps(best.partner, source)
+
+
+def test_glyphs_printed_twice_on_a_page_once_saved_as_jpeg_are_not_copies():
+    # The page repeats names and digits at offsets that are not whole blocks: each repeat was
+    # compressed at its own grid phase, so none is its twin's pixels.
+    found = blocks(jpeg_decoded_page())
+
+    assert not found.skipped and found.details["blocks"] > 100
+    assert found.statistic < threshold("copy_blocks")
+
+
+def test_a_clean_rendering_says_it_cannot_judge_copies():
+    # Never compressed: the same glyph is legitimately identical wherever it is printed.
+    grey = np.asarray(text_page().convert("L")).copy()
+    grey[540:572, 503:525] = grey[20:52, 30:52]
+
+    found = blocks(grey)
+
+    assert found.skipped and not found.regions
+
+
+def test_a_jpeg_file_leaves_copies_to_the_other_analyses():
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(text_page(), 90))
+
+    assert blocks(luma, table).skipped
+
+
+def test_a_date_digit_copied_in_a_corpus_document_kept_as_png_is_found():
+    doc = corpus.genuine_document("guilloche", 1)
+    donor = corpus.genuine_document("guilloche", 1 + 7919)
+    ext, data, _, region = corpus.edit(
+        "copied_digit", doc, donor, corpus.np_rng(1, "guilloche-0:copied_digit")
+    )
+    assert ext == "png"  # this seed's forger kept the page lossless after the copy
+    grey = np.asarray(images.decode(data).convert("L"))
+
+    found = blocks(grey)
+
+    assert found.statistic > threshold("copy_blocks")
+    assert overlaps(found.regions[0].box, region) or overlaps(found.regions[0].partner, region)
+
+
+def test_the_block_corner_ratio_tells_a_page_once_saved_as_jpeg_from_a_rendering():
+    assert (
+        abs(copy_blocks.block_corner_ratio(np.asarray(text_page().convert("L"))) - 1)
+        < copy_blocks.JPEG_ORIGIN
+    )
+    assert abs(copy_blocks.block_corner_ratio(jpeg_decoded_page()) - 1) > copy_blocks.JPEG_ORIGIN
 
 
 # --- (d) typography and (e) background ---------------------------------------------------------------------
