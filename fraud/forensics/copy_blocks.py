@@ -22,6 +22,15 @@ better than at d +- 1 px (content that is the same along a shift, a straight rul
 
 On a page that was never JPEG-compressed (a clean rendering kept as PNG, a grey scan) the same
 glyph is legitimately identical wherever it is printed: there the analysis does not run.
+
+An image drawn twice over a page after its JPEG save (a generator stamping the same seal or logo
+in two places, a QR code drawn twice) is also identical at a non-grid offset. What tells a
+forger's copy from it is where the pixels came from: a copy's source is page content still as the
+JPEG save left it, so its blocks on the page grid are *JPEG-compatible* (their DCT coefficients
+sit on the lattice of the page's quantization table, Fridrich's compatibility test with the table
+estimated from the page itself), while the copy, off the grid, is not. A drawn overlay is
+compatible nowhere. A pair counts only when its source is compatible like the page and the copy is
+not; when the page's table cannot be told, no pair counts.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
-from fraud.jpeg_ghosts import DCT2
+from fraud.jpeg_ghosts import DCT2, ijg_table
 
 from .common import Evidence, Region
 from .copy_move import Candidates
@@ -42,6 +51,13 @@ JPEG_ORIGIN = 0.12  # a lossless page's block-corner statistic must differ by th
 FLOOR = 0.25  # grey levels: rounding of the colour conversion
 EXACT = 0.05  # mean grey levels per pixel: a block identical to its source
 MIN_EXACT = 2
+# JPEG compatibility: the mean distance of a block's coefficients to the lattice of the table, in
+# steps (0 on the lattice, 0.25 for content never saved with that table). Steps under 6 are left
+# out: the colour conversion's rounding moves coefficients by about a grey level.
+MIN_STEP = 6
+PAGE_TABLE_FIT = 0.15  # the best table's page-wide distance must be under this to be the page's
+SOURCE_MARGIN = 0.05  # a source may sit this much further from the lattice than the page's median
+COPY_MARGIN = 0.05  # a copy must sit this much further than the page's median
 
 
 def analyse(grey: np.ndarray, table: np.ndarray | None, found: Candidates) -> Evidence:
@@ -104,9 +120,75 @@ def analyse(grey: np.ndarray, table: np.ndarray | None, found: Candidates) -> Ev
                 partner=partner,
             )  # fmt: skip
         )
+    if regions:
+        regions = _from_jpeg_content(luma, regions, details)
     regions = _distinct(sorted(regions, key=lambda r: -r.statistic))[:3]
     return Evidence("copy_blocks", max((r.statistic for r in regions), default=0.0), regions,
                     details=details, checkable=True)  # fmt: skip
+
+
+def _from_jpeg_content(luma: np.ndarray, regions: list[Region], details: dict) -> list[Region]:
+    """The regions whose source is page content as the JPEG save left it and whose copy is not."""
+    fit = _page_table(luma)
+    if fit is None:
+        details["page_table"] = "not found"
+        return []
+    quality, median = fit
+    details.update(page_quality=quality, page_lattice_distance=round(median, 3))
+    table = ijg_table(quality)
+    kept = []
+    for region in regions:
+        source = _lattice_distance(_grid_blocks(luma, region.partner), table)
+        copy = _lattice_distance(_grid_blocks(luma, region.box), table)
+        if source <= median + SOURCE_MARGIN and copy >= median + COPY_MARGIN:
+            kept.append(region)
+    return kept
+
+
+def _page_table(luma: np.ndarray) -> tuple[int, float] | None:
+    """(quality, median lattice distance of its content blocks) of the libjpeg table the page was
+    once saved with, read from the page's own blocks; None when no table fits (another encoder's
+    tables, or a page resized or filtered since)."""
+    h, w = (luma.shape[0] // 8) * 8, (luma.shape[1] // 8) * 8
+    grid = luma[:h, :w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 64)
+    grid = grid[grid.var(axis=1) >= CONTENT_VAR]
+    if len(grid) < 50:
+        return None
+    grid = grid[np.random.default_rng(0).permutation(len(grid))[:3000]]
+    coefficients = (grid - 128) @ DCT2.T
+    fits = {q: _distances(coefficients, ijg_table(q)) for q in range(30, 100)}
+    quality = min(fits, key=lambda q: fits[q].mean())
+    if not np.isfinite(fits[quality].mean()) or fits[quality].mean() > PAGE_TABLE_FIT:
+        return None
+    return quality, float(np.median(fits[quality]))
+
+
+def _distances(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
+    steps = table >= MIN_STEP
+    if not steps.any():
+        return np.full(len(coefficients), np.inf)
+    t = table[steps]
+    c = coefficients[:, steps]
+    return (np.abs(c - np.rint(c / t) * t) / t).mean(axis=1)
+
+
+def _lattice_distance(blocks: np.ndarray, table: np.ndarray) -> float:
+    if len(blocks) == 0:
+        return float("nan")  # comparisons with NaN are false: the region is not kept
+    return float(np.median(_distances((blocks - 128) @ DCT2.T, table)))
+
+
+def _grid_blocks(luma: np.ndarray, box) -> np.ndarray:
+    """The content blocks of the page grid that overlap `box`, as (n, 64)."""
+    x, y, w, h = box
+    rows, cols = luma.shape[0] // 8, luma.shape[1] // 8
+    xs = np.arange(max(0, x // 8), min(cols, -(-(x + w) // 8))) * 8
+    ys = np.arange(max(0, y // 8), min(rows, -(-(y + h) // 8))) * 8
+    if not len(xs) or not len(ys):
+        return np.zeros((0, 64), np.float32)
+    corners = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(np.int32)
+    blocks = _gather(luma, corners)
+    return blocks[blocks.var(axis=1) >= CONTENT_VAR]
 
 
 def block_corner_ratio(grey: np.ndarray) -> float:

@@ -215,6 +215,21 @@ def test_glyphs_printed_twice_on_a_page_once_saved_as_jpeg_are_not_copies():
     assert found.statistic < threshold("copy_blocks")
 
 
+def test_a_stamp_drawn_twice_over_a_page_once_saved_as_jpeg_is_not_a_copy():
+    # A generator that draws the same seal or QR code in two places over a JPEG background makes
+    # two identical areas off the grid; neither is page content as the JPEG save left it.
+    from certificates.rendering.qr import make_qr_image
+
+    page = images.decode(corpus.jpeg(corpus.genuine_document("bordered", 3).image, 85)).convert("RGB")
+    stamp = make_qr_image("https://example.org/verify/ABC-123-XYZ", 180).convert("RGB")
+    page.paste(stamp, (101, 203))
+    page.paste(stamp, (427, 203))  # offset 326: not a whole number of blocks
+
+    found = blocks(np.asarray(page.convert("L")).copy())
+
+    assert not found.regions and found.statistic == 0.0
+
+
 def test_a_clean_rendering_says_it_cannot_judge_copies():
     # Never compressed: the same glyph is legitimately identical wherever it is printed.
     grey = np.asarray(text_page().convert("L")).copy()
