@@ -114,3 +114,23 @@ def test_the_portal_and_the_api_stay_in_english_whatever_the_browser_asks():
     api = APIClient()
     api.cookies["django_language"] = "fr"
     assert api.get("/api/v1/verifications/").json()["error"]["message"].startswith("Authentication")
+
+
+def test_an_upload_refused_on_the_verify_page_is_explained_in_french_and_in_english_by_the_api():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def upload():
+        return SimpleUploadedFile("notes.txt", b"just some text, not a certificate")
+
+    page = Client().post("/verify/", {"file": upload()}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 400
+    assert "Téléversez une image JPEG, PNG ou WebP, un PDF ou une attestation vérifiable (.json)." in (
+        page.content.decode()
+    )
+    api = APIClient().post(
+        "/api/v1/verifications/", {"file": upload()}, format="multipart", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert api.status_code == 400
+    assert api.json()["error"]["fields"]["file"] == [
+        "Upload a JPEG, PNG, WebP image, a PDF, or a verifiable credential (.json)."
+    ]
