@@ -110,6 +110,10 @@ class PublicLocaleMiddleware(LocaleMiddleware):
         return None
 
     def process_response(self, request, response):
-        if is_public_page(request.path_info):
-            return super().process_response(request, response)
+        if not is_public_page(request.path_info):
+            return response
+        response = super().process_response(request, response)
+        # The response is rendered: leave the thread in English for what runs next on it outside a
+        # request (a Celery task, a test), so no message is translated by accident.
+        translation.deactivate()
         return response

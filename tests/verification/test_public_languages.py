@@ -134,3 +134,10 @@ def test_an_upload_refused_on_the_verify_page_is_explained_in_french_and_in_engl
     assert api.json()["error"]["fields"]["file"] == [
         "Upload a JPEG, PNG, WebP image, a PDF, or a verifiable credential (.json)."
     ]
+
+
+def test_a_translated_page_leaves_the_thread_in_english():
+    from django.utils import translation
+
+    assert Client().get("/verify/", HTTP_ACCEPT_LANGUAGE="fr").status_code == 200
+    assert translation.get_language() == "en"
