@@ -334,9 +334,9 @@ def _direction(level: int, right_to_left: bool) -> str | None:
 
 
 def _run_positions(op: TextOp, runs: list) -> list[tuple[str, str | None, float, int, str | None]]:
-    """Each run (logical order) with its left edge, embedding level and direction: the runs are placed left to right
-    in the visual order of the Unicode Bidirectional Algorithm, so an Arabic label before a Latin
-    id sits to the right of it."""
+    """Each run (in logical order) with its left edge, embedding level and direction. The runs are
+    placed left to right in the visual order of the Unicode Bidirectional Algorithm, so an Arabic
+    label before a Latin id sits to the right of it."""
     pieces = _bidi_runs(op.text, runs)
     right_to_left = any(level % 2 for *_rest, level in pieces)
     directions = [_direction(level, right_to_left) for *_rest, level in pieces]
