@@ -73,3 +73,21 @@ def test_the_verify_page_in_arabic_on_a_phone_reads_right_to_left(arabic_phone, 
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.locator("#credential-status")).to_have_text("Valide")
     screenshot(page, "public-result-fr-390", full_page=False)
+
+
+def test_the_certificate_and_holder_pages_in_arabic_fit_a_phone(arabic_phone, screenshot, certificate):
+    page = arabic_phone
+    for path, name in (
+        (f"/verify/{certificate.credential_id}/", "certificate"),
+        (f"/c/{certificate.credential_id}/", "holder"),
+    ):
+        page.goto(path)
+        expect(page.locator(".status-word")).to_have_text("صالحة")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        screenshot(page, f"public-{name}-ar-390")
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')].filter(e => {
+                 const b = e.getBoundingClientRect(); return b.right > window.innerWidth + 1 || b.left < -1;
+               }).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().left) + ',' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"""
+        )
+        assert not page.evaluate("document.scrollingElement.scrollWidth > window.innerWidth"), (path, wide)
