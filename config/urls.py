@@ -37,6 +37,7 @@ urlpatterns = [
     path("holder/", include("holders.holder_urls")),  # the holder's own certificates (magic link)
     path("r/", include("verification.report_urls")),  # signed verification reports' share links
     path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the public pages' language switcher
     path("organizations/", include("certificates.anchoring.public_urls")),  # Blockcerts issuer JSON
     path("organizations/", include("credentials.urls")),  # did:web documents, status lists
     path("api/v1/", include(api_v1)),

@@ -1,10 +1,13 @@
-"""Cross-cutting HTTP middleware: request ids, body size limits and security headers."""
+"""Cross-cutting HTTP middleware: request ids, body size limits, security headers and the public
+pages' language."""
 
 import re
 import uuid
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from .errors import error_body
 from .logging import request_id_var
@@ -82,4 +85,35 @@ class SecurityHeadersMiddleware:
                 getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY),
             )
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+# The pages that speak the visitor's language: the landing page, the public verify pages, the holder
+# pages and shared reports. Everything else (portal, admin, API, e-mails) stays in English.
+PUBLIC_PAGE_PREFIXES = ("/verify/", "/c/", "/holder/", "/r/", "/i18n/")
+
+
+def is_public_page(path: str) -> bool:
+    return path == "/" or path.startswith(PUBLIC_PAGE_PREFIXES)
+
+
+class PublicLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (language cookie, then Accept-Language, then LANGUAGE_CODE) on the
+    public pages only; elsewhere the language is English whatever the browser asks, so API error
+    messages and staff pages never change language."""
+
+    def process_request(self, request):
+        if is_public_page(request.path_info):
+            return super().process_request(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+        return None
+
+    def process_response(self, request, response):
+        if not is_public_page(request.path_info):
+            return response
+        response = super().process_response(request, response)
+        # The response is rendered: leave the thread in English for what runs next on it outside a
+        # request (a Celery task, a test), so no message is translated by accident.
+        translation.deactivate()
         return response

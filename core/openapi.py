@@ -69,6 +69,8 @@ ERRORS = {
 }
 
 CREDENTIAL_ID = "CV-KVZV-YW4B-W4VT-RRDX-P"
+VERIFICATION_ID = "5d1e7c3a-8f2b-4c6d-9e0a-1b2c3d4e5f60"
+ACCESS_TOKEN = "q3Zr8LkV0pXw2N5bT7yHc4Jm"
 EXAMPLES = {
     "recipient_name": "Ada Lovelace",
     "recipient_email": "ada@example.edu",
@@ -86,6 +88,11 @@ EXAMPLES = {
     "url": f"https://certverify.example/verify/{CREDENTIAL_ID}/",
     "image_url": f"https://certverify.example/api/v1/certificates/{CREDENTIAL_ID}/image/",
     "pdf_url": f"https://certverify.example/api/v1/certificates/{CREDENTIAL_ID}/pdf/",
+    "status_url": f"https://certverify.example/api/v1/verifications/{VERIFICATION_ID}/?token={ACCESS_TOKEN}",
+    "access_token": ACCESS_TOKEN,
+    "artifacts": {
+        "ela_heatmap": f"https://certverify.example/api/v1/verifications/{VERIFICATION_ID}/artifacts/ela/ela_heatmap/"
+    },
     "reason": "Plagiarism found in the final project",
     "status_reason": "Plagiarism found in the final project",
     "file_name": "msc-cohort-2026.xlsx",

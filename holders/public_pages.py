@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,15 +22,15 @@ from .engagement import delivery_opened, engagement_record
 from .models import Engagement
 
 STATUS_SENTENCES = {
-    "valid": "This certificate is valid.",
-    "expired": "This certificate has expired.",
-    "revoked": "This certificate has been revoked.",
-    "suspended": "This certificate is suspended by its issuer.",
+    "valid": _("This certificate is valid."),
+    "expired": _("This certificate has expired."),
+    "revoked": _("This certificate has been revoked."),
+    "suspended": _("This certificate is suspended by its issuer."),
 }
 NOTHING_TO_SHARE = {
-    "expired": "It has expired, so there is nothing to share or add to a profile.",
-    "revoked": "It was revoked by its issuer, so there is nothing to share or add to a profile.",
-    "suspended": "It is suspended by its issuer, so there is nothing to share until it is reinstated.",
+    "expired": _("It has expired, so there is nothing to share or add to a profile."),
+    "revoked": _("It was revoked by its issuer, so there is nothing to share or add to a profile."),
+    "suspended": _("It is suspended by its issuer, so there is nothing to share until it is reinstated."),
 }
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 SESSION_KEY = "holder_access"

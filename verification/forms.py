@@ -1,11 +1,14 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class VerifyForm(forms.Form):
     file = forms.FileField(
         required=False,
-        label="Certificate image or PDF",
-        help_text="JPEG, PNG, WebP or PDF up to 15 MB, or a verifiable credential (.json, or an Open Badge PNG).",
+        label=_("Certificate image or PDF"),
+        help_text=_(
+            "JPEG, PNG, WebP or PDF up to 15 MB, or a verifiable credential (.json, or an Open Badge PNG)."
+        ),
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf,application/json,.json"}
         ),
@@ -13,14 +16,14 @@ class VerifyForm(forms.Form):
     credential_id = forms.CharField(
         required=False,
         max_length=64,
-        label="Credential id",
-        help_text="Printed on the certificate, e.g. CV-7KQ2-M9XD-4HPA-TT3E-X.",
+        label=_("Credential id"),
+        help_text=_("Printed on the certificate, e.g. CV-7KQ2-M9XD-4HPA-TT3E-X."),
     )
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("file") and not cleaned.get("credential_id", "").strip():
-            raise forms.ValidationError("Upload the certificate, type its credential id, or both.")
+            raise forms.ValidationError(_("Upload the certificate, type its credential id, or both."))
         return cleaned
 
 

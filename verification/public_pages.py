@@ -8,18 +8,22 @@ from urllib.parse import urlencode
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from certificates.api import certificate_public_get, certificate_render, public_record
 from holders.api import Engagement, engagement_record, is_hidden
+from verification.templatetags.public_words import status_word
 
 STATUS_SENTENCES = {
-    "valid": "This certificate is valid.",
-    "expired": "This certificate has expired.",
-    "revoked": "This certificate has been revoked.",
-    "suspended": "This certificate is suspended by its issuer.",
+    "valid": _("This certificate is valid."),
+    "expired": _("This certificate has expired."),
+    "revoked": _("This certificate has been revoked."),
+    "suspended": _("This certificate is suspended by its issuer."),
 }
-SUPERSEDED_SENTENCE = "The issuer replaced this certificate with a corrected one; this one no longer stands, the replacement does."
+SUPERSEDED_SENTENCE = _(
+    "The issuer replaced this certificate with a corrected one; this one no longer stands, the replacement does."
+)
 
 
 def linkedin_add_url(record: dict) -> str:
@@ -58,7 +62,7 @@ def certificate_page(request, credential_id: str):
     context = {
         "certificate": certificate,
         "record": record,
-        "status_word": "Superseded" if superseded else record["status"].capitalize(),
+        "status_word": status_word("superseded" if superseded else record["status"]),
         "sentence": SUPERSEDED_SENTENCE if superseded else STATUS_SENTENCES[record["status"]],
         "superseded": superseded,
         "linkedin_url": linkedin_add_url(record),

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from billing.models import Metric
@@ -125,15 +126,18 @@ def _checked_credential_id(credential_id: str) -> str:
     normalized = normalize_credential_id(credential_id)
     if not normalized:
         raise VerificationError(
-            "This is not a credential id; check it for typing mistakes "
-            "(it looks like CV-XXXX-XXXX-XXXX-XXXX-X).",
+            _(
+                "This is not a credential id; check it for typing mistakes (it looks like CV-XXXX-XXXX-XXXX-XXXX-X)."
+            ),
             field="credential_id",
             code="invalid_credential_id",
         )
     if not is_valid_credential_id(normalized):
         raise VerificationError(
-            "The check character (the last one) does not match the rest of this id, so it has a "
-            "typing mistake: compare it with the certificate, character by character.",
+            _(
+                "The check character (the last one) does not match the rest of this id, so it has a "
+                "typing mistake: compare it with the certificate, character by character."
+            ),
             field="credential_id",
             code="credential_id_check_failed",
         )

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from .errors import VerificationError
@@ -63,7 +64,7 @@ def _sniff(data: bytes) -> tuple[str, str]:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
     raise VerificationError(
-        "Upload a JPEG, PNG, WebP image, a PDF, or a verifiable credential (.json).",
+        _("Upload a JPEG, PNG, WebP image, a PDF, or a verifiable credential (.json)."),
         field="file",
         code="unsupported_type",
     )
@@ -71,7 +72,8 @@ def _sniff(data: bytes) -> tuple[str, str]:
 
 def _too_complex(what: str) -> VerificationError:
     return VerificationError(
-        f"The file's structure is unusually complex ({what}). Save it again as an ordinary image or PDF.",
+        _("The file's structure is unusually complex (%(what)s). Save it again as an ordinary image or PDF.")
+        % {"what": what},
         field="file",
         code="too_complex",
     )
@@ -89,8 +91,8 @@ def _check_image(data: bytes, content_type: str) -> None:
             width, height = img.size  # header only: nothing decoded yet
             if width * height > settings.UPLOAD_MAX_PIXELS:
                 raise VerificationError(
-                    f"The image is {width}×{height} pixels; at most {settings.UPLOAD_MAX_PIXELS // 1_000_000} "
-                    "megapixels are accepted.",
+                    _("The image is %(width)s×%(height)s pixels; at most %(limit)s megapixels are accepted.")
+                    % {"width": width, "height": height, "limit": settings.UPLOAD_MAX_PIXELS // 1_000_000},
                     field="file",
                     code="too_many_pixels",
                 )
@@ -99,11 +101,13 @@ def _check_image(data: bytes, content_type: str) -> None:
         raise
     except Exception as exc:  # Pillow raises many types for broken files
         raise VerificationError(
-            "The image is damaged or not really an image.", field="file", code="invalid_image"
+            _("The image is damaged or not really an image."), field="file", code="invalid_image"
         ) from exc
     trailer = data[end:]
     if any(marker in trailer for marker in ARCHIVE_MARKERS):
-        raise VerificationError("The image has another file hidden after it.", field="file", code="polyglot")
+        raise VerificationError(
+            _("The image has another file hidden after it."), field="file", code="polyglot"
+        )
 
 
 def _image_end(data: bytes, content_type: str) -> int:
@@ -207,7 +211,7 @@ def _check_pdf(data: bytes) -> None:
             )
         width, height = pdf.get_page_size(0)  # from the page tree: its content is not parsed here
         if width * height * (150 / 72) ** 2 > settings.UPLOAD_MAX_PIXELS:
-            raise VerificationError("The PDF page is too large.", field="file", code="too_many_pixels")
+            raise VerificationError(_("The PDF page is too large."), field="file", code="too_many_pixels")
     finally:
         pdf.close()
 
@@ -216,7 +220,8 @@ def check_upload(upload) -> CheckedUpload:
     """Validate an uploaded file object (Django UploadedFile); raise VerificationError otherwise."""
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise VerificationError(
-            f"The file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB.",
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
             field="file",
             code="file_too_large",
         )

@@ -21,13 +21,14 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageOps, features
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from certificates.lifecycle.hashing import normalize_text
+from certificates.rendering import bidi
 from certificates.rendering.background import draw_background, rgb
 from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
 from certificates.rendering.layout import EXTRA_SIGNATURES, STATIC_ELEMENTS, resolve_layout
@@ -312,17 +313,50 @@ def _plan(inp: RenderInput, layout: dict) -> list:
 # --- output -----------------------------------------------------------------------------------------
 
 _ANCHORS = {"left": "ls", "center": "ms", "right": "rs"}
+_RAQM = features.check("raqm")  # without it Pillow cannot be told a run's direction
 
 
-def _run_positions(op: TextOp, runs: list) -> list[tuple[str, str | None, float]]:
-    """Each run with its left edge, laid out left to right from the line's anchor."""
-    widths = [pil_font_file(path, op.family, op.size).getlength(run) for run, path in runs]
+def _bidi_runs(text: str, runs: list) -> list[tuple[str, str | None, int]]:
+    """The font runs split where the embedding level changes (bidi.py), each with its level, in
+    logical order."""
+    levels = bidi.embedding_levels(text)
+    paths = [path for run, path in runs for _character in run]
+    pieces: list[list] = []
+    for character, path, level in zip(text, paths, levels, strict=True):
+        if pieces and pieces[-1][1:] == [path, level]:
+            pieces[-1][0] += character
+        else:
+            pieces.append([character, path, level])
+    return [(run, path, level) for run, path, level in pieces]
+
+
+def _direction(level: int, right_to_left: bool) -> str | None:
+    """libraqm's direction for a run: a line without right-to-left text is shaped as before."""
+    if not right_to_left or not _RAQM:
+        return None
+    return "rtl" if level % 2 else "ltr"
+
+
+def _run_positions(op: TextOp, runs: list) -> list[tuple[str, str | None, float, int, str | None]]:
+    """Each run (in logical order) with its left edge, embedding level and direction. The runs are
+    placed left to right in the visual order of the Unicode Bidirectional Algorithm, so an Arabic
+    label before a Latin id sits to the right of it."""
+    pieces = _bidi_runs(op.text, runs)
+    right_to_left = any(level % 2 for *_rest, level in pieces)
+    directions = [_direction(level, right_to_left) for *_rest, level in pieces]
+    widths = [
+        pil_font_file(path, op.family, op.size).getlength(run, direction=direction)
+        for (run, path, _level), direction in zip(pieces, directions, strict=True)
+    ]
     x = op.x - {"left": 0, "center": sum(widths) / 2, "right": sum(widths)}[op.align]
-    positions = []
-    for (run, path), width in zip(runs, widths, strict=True):
-        positions.append((run, path, x))
-        x += width
-    return positions
+    lefts = [0.0] * len(pieces)
+    for i in bidi.visual_order([level for *_rest, level in pieces]):
+        lefts[i] = x
+        x += widths[i]
+    return [
+        (run, path, left, level, direction)
+        for (run, path, level), left, direction in zip(pieces, lefts, directions, strict=True)
+    ]
 
 
 def _paint_text(draw: ImageDraw.ImageDraw, op: TextOp) -> None:
@@ -331,8 +365,9 @@ def _paint_text(draw: ImageDraw.ImageDraw, op: TextOp) -> None:
         font = pil_font_file(runs[0][1], op.family, op.size)
         draw.text((op.x, op.y), op.text, font=font, fill=op.color, anchor=_ANCHORS[op.align])
         return
-    for run, path, x in _run_positions(op, runs):
-        draw.text((x, op.y), run, font=pil_font_file(path, op.family, op.size), fill=op.color, anchor="ls")
+    for run, path, x, _level, direction in _run_positions(op, runs):
+        font = pil_font_file(path, op.family, op.size)
+        draw.text((x, op.y), run, font=font, fill=op.color, anchor="ls", direction=direction)
 
 
 def _paste_fitted(canvas: Image.Image, op: ImageOp) -> None:
@@ -372,11 +407,11 @@ def render_png(inp: RenderInput) -> bytes:
     return buffer.getvalue()
 
 
-def _visual_order(text: str) -> str:
-    """A right-to-left run as a PDF stores text: in visual order (readers and search reorder it back
-    to logical). Marks stay after their base letter; a run with left-to-right letters is left as is."""
-    kinds = {unicodedata.bidirectional(c) for c in text}
-    if not kinds & {"R", "AL"} or "L" in kinds:
+def _visual_order(text: str, level: int | None = None) -> str:
+    """Text as a PDF stores it: in visual order, by the Unicode Bidirectional Algorithm (readers and
+    search turn it back into logical order), so numbers and Latin ids in an Arabic line keep theirs.
+    A mark stays after its base letter. With `level`, `text` is one run at that level of a line."""
+    if not {unicodedata.bidirectional(c) for c in text} & {"R", "AL", "AN"} and not (level or 0) % 2:
         return text
     clusters: list[str] = []
     for character in text:
@@ -384,7 +419,13 @@ def _visual_order(text: str) -> str:
             clusters[-1] += character
         else:
             clusters.append(character)
-    return "".join(reversed(clusters))
+    if level is not None:
+        return "".join(reversed(clusters) if level % 2 else clusters)
+    levels = bidi.embedding_levels(text)
+    starts = [0]
+    for cluster in clusters[:-1]:
+        starts.append(starts[-1] + len(cluster))
+    return "".join(clusters[i] for i in bidi.visual_order([levels[start] for start in starts]))
 
 
 def _page(width: int, height: int) -> tuple[float, float]:
@@ -409,25 +450,27 @@ class _PdfPainter:
         out.setTextRenderMode(3)
         out.setFont(font, size)
         out.setTextOrigin(x, y)
-        out.textOut(_visual_order(text))
+        out.textOut(text)
         self.pdf.drawText(out)
 
     def invisible_text(self, ops: list) -> None:
         """Text render mode 3: selectable and searchable, never painted. Each run is written in the
-        font that has its characters, in logical order, so any script is found by a search."""
+        font that has its characters, at its place on the line, in the visual order a PDF keeps
+        (readers turn it back into logical order), so any script is found by a search."""
         for op in ops:
             runs = _runs(op.text, op.family)
             size = op.size * self.scale
             if len(runs) > 1:
-                for run, path, x in _run_positions(op, runs):
-                    self._invisible(run, pdf_font_file(path, op.family), size, *self.point(x, op.y))
+                for run, path, x, level, _direction in _run_positions(op, runs):
+                    text = _visual_order(run, level)
+                    self._invisible(text, pdf_font_file(path, op.family), size, *self.point(x, op.y))
                 continue
             font = pdf_font_file(runs[0][1], op.family)
             x, y = self.point(op.x, op.y)
             if op.align != "left":
                 width = self.pdf.stringWidth(op.text, font, size)
                 x -= width / 2 if op.align == "center" else width
-            self._invisible(op.text, font, size, x, y)
+            self._invisible(_visual_order(op.text), font, size, x, y)
 
 
 def render_pdf(inp: RenderInput) -> bytes:

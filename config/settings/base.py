@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.PublicLocaleMiddleware",  # after sessions, before common (as Django asks)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -313,7 +314,20 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalization -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The public verify and holder pages follow the browser's language (core.middleware.PublicLocaleMiddleware,
+# docs/i18n.md); the portal, the admin, the API and e-mails stay in English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("hi", "हिन्दी"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+    ("zh-hans", "简体中文"),
+]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

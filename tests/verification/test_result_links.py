@@ -6,6 +6,7 @@ import json
 import secrets
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -17,6 +18,7 @@ from verification.models import LayerResult, VerificationRequest
 from verification.services import result_cache_key
 
 pytestmark = pytest.mark.django_db
+SITE = settings.SITE_URL
 
 
 @pytest.fixture
@@ -57,8 +59,8 @@ def test_a_member_reading_after_the_anonymous_requester_sees_no_token(finished, 
         assert response.status_code == 200
         assert finished.access_token not in response.content.decode()
         assert links(response.json()) == [
-            f"/api/v1/verifications/{finished.pk}/",
-            f"/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/",
+            f"{SITE}/api/v1/verifications/{finished.pk}/",
+            f"{SITE}/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/",
         ]
 
 
@@ -66,8 +68,8 @@ def test_the_requester_gets_links_with_its_own_token_after_a_member_read_with_an
     assert detail(auth_client(viewer), finished, "stale-token").status_code == 200
     body = detail(APIClient(), finished, finished.access_token).json()
     assert links(body) == [
-        f"/api/v1/verifications/{finished.pk}/?token={finished.access_token}",
-        f"/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/?token={finished.access_token}",
+        f"{SITE}/api/v1/verifications/{finished.pk}/?token={finished.access_token}",
+        f"{SITE}/api/v1/verifications/{finished.pk}/artifacts/ela/ela_heatmap/?token={finished.access_token}",
     ]
 
 
@@ -105,3 +107,48 @@ def test_the_public_result_page_polls_with_the_requesters_own_token():
     assert verification.status == "pending"  # the pipeline starts on commit, which a test never reaches
     page = browser.get(response["Location"]).content.decode()
     assert f'data-poll="/api/v1/verifications/{verification.pk}/?token={verification.access_token}"' in page
+
+
+def _urls(value) -> list[str]:
+    """Every string in a JSON body that names a link (a path or an address)."""
+    if isinstance(value, dict):
+        return [url for item in value.values() for url in _urls(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in _urls(item)]
+    return [value] if isinstance(value, str) and (value.startswith("/") or "://" in value) else []
+
+
+def test_every_link_in_a_verification_response_is_absolute_and_answers(certificate):
+    client = APIClient()
+    created = client.post(
+        "/api/v1/verifications/", {"credential_id": certificate.credential_id}, format="json"
+    )
+    assert created.status_code == 202 and created.json()["status_url"].startswith(f"{SITE}/api/v1/")
+    body = client.get(created.json()["status_url"]).json()
+    links = _urls(body)
+    assert body["status"] == "completed" and body["credential"]["status"] == "valid"
+    assert links and all(link.startswith(f"{SITE}/") for link in links), links
+    assert client.get(body["status_url"]).status_code == 200  # the link works as given
+
+
+def test_artifact_links_are_absolute_and_serve_the_image(finished):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(image, "PNG")
+    default_storage.save(f"verifications/{finished.pk}/ela-ela_heatmap.png", ContentFile(image.getvalue()))
+    body = detail(APIClient(), finished, finished.access_token).json()
+    link = body["layers"][0]["artifacts"]["ela_heatmap"]
+    assert link.startswith(f"{SITE}/api/v1/verifications/{finished.pk}/artifacts/")
+    response = APIClient().get(link)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+def test_the_schema_documents_absolute_verification_links():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    for name in ("Verification", "VerificationCreated"):
+        status_url = schema[name]["properties"]["status_url"]
+        assert status_url["format"] == "uri" and status_url["example"].startswith("https://"), name
+    artifacts = schema["LayerResult"]["properties"]["artifacts"]["example"]
+    assert all(url.startswith("https://") for url in artifacts.values())

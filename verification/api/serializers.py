@@ -1,3 +1,5 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -37,8 +39,10 @@ class LayerResultSerializer(serializers.ModelSerializer):
     def get_title(self, obj) -> str:
         return explanation.layer_title(obj)
 
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_artifacts(self, obj) -> dict:
-        return explanation.layer_artifacts(obj)  # token-free: the caller's token is added after the cache
+        # Token-free: the caller's token is added after the cache.
+        return {name: absolute(url) for name, url in explanation.layer_artifacts(obj).items()}
 
 
 class DocumentAnswerSerializer(serializers.Serializer):
@@ -51,7 +55,7 @@ class DocumentAnswerSerializer(serializers.Serializer):
 
 class SupersededBySerializer(serializers.Serializer):
     credential_id = serializers.CharField()
-    url = serializers.CharField(help_text="The replacement's public page.")
+    url = serializers.URLField(help_text="The replacement's public page.")
 
 
 class CredentialAnswerSerializer(serializers.Serializer):
@@ -62,6 +66,12 @@ class CredentialAnswerSerializer(serializers.Serializer):
         help_text="The issuer's public record at the time of the check (the public status lookup's body).",
     )
     superseded_by = SupersededBySerializer(allow_null=True)
+
+
+def absolute(path: str) -> str:
+    """Every link in an API body is absolute, on the site's own address like the issuing API's
+    (the pages keep relative links: their scripts fetch from the host they were served by)."""
+    return f"{settings.SITE_URL}{path}"
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -105,8 +115,9 @@ class VerificationSerializer(serializers.ModelSerializer):
         ]
 
     # The computed fields come from verification/explanation.py, which the pages use too.
+    @extend_schema_field(OpenApiTypes.URI)
     def get_status_url(self, obj) -> str:
-        return explanation.status_url(obj)
+        return absolute(explanation.status_url(obj))
 
     @extend_schema_field(DocumentAnswerSerializer(allow_null=True))
     def get_document(self, obj) -> dict | None:
@@ -122,6 +133,7 @@ class VerificationSerializer(serializers.ModelSerializer):
     def get_issuer(self, obj) -> dict | None:
         return explanation.issuer(obj)
 
+    @extend_schema_field(LayerResultSerializer(many=True))
     def get_layers(self, obj) -> list[dict]:
         return LayerResultSerializer(explanation.ordered_layers(obj), many=True, context=self.context).data
 
@@ -157,5 +169,5 @@ def with_access_token(data: dict, token: str) -> dict:
 class VerificationCreatedSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
-    status_url = serializers.CharField()
+    status_url = serializers.URLField(help_text="Poll this (absolute; it carries the access token).")
     access_token = serializers.CharField()

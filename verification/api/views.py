@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.parsers import BoundedJSONParser
 from core.throttling import AnonVerificationReadThrottle
 from organizations.permissions import ActorMixin
-from verification import selectors, services
+from verification import explanation, selectors, services
 from verification.errors import VerificationThrottled
 from verification.models import VerificationRequest
 
@@ -85,7 +85,7 @@ class VerificationViewSet(
                 "id": verification.pk,
                 "status": verification.status,
                 "access_token": token,
-                "status_url": f"/api/v1/verifications/{verification.pk}/?token={token}",
+                "status_url": s.absolute(explanation.status_url(verification, token)),
             },
             status=status.HTTP_202_ACCEPTED,
         )
