@@ -290,18 +290,23 @@ class RegistryLayer(Layer):
 
 
 def _qr_box(original_png: bytes) -> tuple[int, int, int, int] | None:
-    """Where the QR code sits on the issuer's clean original (x, y, w, h), found by OpenCV."""
+    """Where the QR code sits on the issuer's clean original (x, y, w, h), found by zxing (OpenCV's
+    detector missed the codes of some credential ids, and a genuine forward then lost its
+    exemption)."""
     import cv2
     import numpy as np
+    import zxingcpp
 
     grey = cv2.imdecode(np.frombuffer(original_png, np.uint8), cv2.IMREAD_GRAYSCALE)
     if grey is None:
         return None
-    found, points = cv2.QRCodeDetector().detect(grey)
-    if not found or points is None:
+    codes = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
+    if not codes:
         return None
-    xs, ys = points[0][:, 0], points[0][:, 1]
-    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min()), int(ys.max() - ys.min())
+    p = codes[0].position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
 
 
 def _inside(region: tuple[int, int, int, int], box: tuple[int, int, int, int], margin: float) -> bool:
