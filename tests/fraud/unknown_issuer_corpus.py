@@ -494,7 +494,7 @@ def arrival(kind: str, doc: Document, rng: np.random.Generator) -> tuple[str, by
         return "jpg", jpeg(colour_scan(page, rng), int(rng.integers(85, 91)))
     if kind == "camera_photo":
         return "jpg", images.camera_jpeg(
-            square_photo(page, rng), taken=datetime(2025, 5, 4, 14, 30), quality=int(rng.integers(90, 93))
+            square_photo(page, rng), taken=EXPORTED, quality=int(rng.integers(90, 93))
         )
     if kind == "screen_photo":
         return "jpg", jpeg(screen_photo(page, rng), int(rng.integers(80, 91)))
@@ -512,14 +512,18 @@ def arrival(kind: str, doc: Document, rng: np.random.Generator) -> tuple[str, by
         # "Export as PDF" of the image: the page embedded as a JPEG at 150-200 dpi on its own page.
         buf = io.BytesIO()
         page.convert("RGB").save(
-            buf, "PDF", resolution=float(rng.integers(150, 201)), quality=int(rng.integers(80, 93))
-        )
+            buf, "PDF", resolution=float(rng.integers(150, 201)), quality=int(rng.integers(80, 93)),
+            creationDate=EXPORTED.timetuple(), modDate=EXPORTED.timetuple(),  # a fixed date: the same bytes for the same seed
+        )  # fmt: skip
         return "pdf", buf.getvalue()
     if kind == "text_pdf":
         return "pdf", text_pdf(doc)
     if kind == "pdf_info_update":
         return "pdf", pdf_info_update(text_pdf(doc))
     return captures.CAPTURES[kind](page, rng)
+
+
+EXPORTED = datetime(2025, 5, 4, 14, 30)
 
 
 def colour_scan(image: Image.Image, rng: np.random.Generator, *, turn: bool = True) -> Image.Image:
