@@ -3,9 +3,10 @@
     .venv/bin/python bench/forensics_accuracy.py [--seeds 1 2] [--per-design 1] [--jobs 2]
     .venv/bin/python bench/forensics_accuracy.py --calibrate [--seeds 101 102]
     .venv/bin/python bench/forensics_accuracy.py --speed-only
+    .venv/bin/python bench/forensics_accuracy.py --main-bench [--jobs 1]
 
-Builds tests/fraud/unknown_issuer_corpus.py for each seed (4 designs x `--per-design` documents:
-16 genuine arrivals and 6 kinds of edit each), reads every document as stage 1 does (local OCR,
+Builds tests/fraud/unknown_issuer_corpus.py for each seed (9 designs x `--per-design` documents:
+21 genuine arrivals and 7 kinds of edit each), reads every document as stage 1 does (local OCR,
 fraud/reading.py) and runs the layers an unknown issuer's document gets (metadata, ela, vision,
 forensics) and fraud/scoring.py, without a database (no issuer matches). Prints:
 
@@ -16,7 +17,15 @@ forensics) and fraud/scoring.py, without a database (no issuer matches). Prints:
 * the goals of issue N (AUC >= 0.95, edited flagged >= 85 % overall and >= 70 % per kind, genuine
   flagged <= 3 % and never fraudulent);
 * the CPU seconds the forensics layer adds to one 12 MP JPEG and the memory it allocates
-  (tracemalloc peak, numpy included), goal <= 0.5 CPU-s.
+  (tracemalloc peak, numpy included), goal <= 0.5 CPU-s;
+* the images worker's memory on that JPEG with and without the forensics layer: a fresh process
+  each time doing what an images worker's pool process does (OCR models loaded at start; stage 1,
+  ela and forensics on their own copies of the upload, the heap trimmed after each), its resident
+  memory after start and its peak (VmHWM in /proc), so the layer's cost is the difference.
+
+With --main-bench, only the unknown-issuer documents of bench/fraud_accuracy.py (the project's
+renderer; 12 genuine, 18 edited) go through the same layers, in about a minute instead of that
+bench's several.
 
 With --calibrate, only genuine documents are built (use seeds the accuracy run does not) and the
 largest statistic of each analysis is printed: fraud/forensics/calibration.py GENUINE_MAX.
@@ -37,6 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+# As the Dockerfile runs the workers: one BLAS thread per process (more only spin against the others).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 LAYERS = ("metadata", "ela", "vision", "forensics")
 DETECTED = ("suspicious", "fraudulent")
@@ -173,6 +184,37 @@ def report(results: list[dict]) -> None:
     print(f"missed edits: {', '.join(r['filename'] for r in misses) or 'none'}")
 
 
+def main_bench_items(certificates: int = 3) -> list:
+    """The unknown-issuer documents of bench/fraud_accuracy.py (tests/fraud/corpus.py, its default
+    seed, one set per certificate), genuine and edited, shaped like this corpus's items: they come
+    from the project's renderer, not from this corpus's designs. No database is needed."""
+    from types import SimpleNamespace
+
+    from tests.fraud import corpus as fraud_corpus
+
+    items = []
+    for index in range(certificates):
+        seed = fraud_corpus.SEED + index
+        document = fraud_corpus.unknown_document(seed)
+        for category in fraud_corpus.UNKNOWN_ISSUER_CATEGORIES:
+            item = fraud_corpus.unknown_issuer_item(category, seed=seed, document=document)
+            expected = "genuine" if item.expected == "genuine" else "edited"
+            items.append(SimpleNamespace(data=item.data, filename=item.filename, kind=category,
+                                         expected=expected, content_type=item.content_type))  # fmt: skip
+    return items
+
+
+def report_main_bench(results: list[dict]) -> None:
+    for r in results:
+        print(f"  {r['filename']:<52} {r['expected']:<8} {r['verdict']:<13} {r['likelihoods']}")
+    genuine = [r for r in results if r["expected"] == "genuine"]
+    edited = [r for r in results if r["expected"] == "edited"]
+    flagged = sum(r["verdict"] in DETECTED for r in genuine)
+    caught = sum(r["verdict"] in DETECTED for r in edited)
+    print(f"main bench's unknown-issuer documents: genuine flagged {flagged}/{len(genuine)}, "
+          f"edited flagged {caught}/{len(edited)}")  # fmt: skip
+
+
 def calibrate(results: list[dict]) -> None:
     from fraud.forensics.calibration import GENUINE_MAX, MARGIN
 
@@ -184,25 +226,32 @@ def calibrate(results: list[dict]) -> None:
                 highest[name], where[name] = value, r["filename"]
     print(f"genuine calibration documents: {len(results)}")
     for name in GENUINE_MAX:
+        over = sum(r["likelihoods"].get(name, 0.0) >= 1.0 for r in results)
         print(
             f"  {name:<14} largest genuine statistic {highest[name]:8.2f} ({where.get(name, '-')}); "
-            f"in calibration.py {GENUINE_MAX[name]:.2f} (threshold x{MARGIN})"
+            f"in calibration.py {GENUINE_MAX[name]:.2f} (threshold x{MARGIN}: {over} at or above it)"
         )
+    # Where each analysis is highest, per design: which designs set the thresholds.
+    designs = sorted({r["filename"].split("-")[0] for r in results})
+    print(f"  {'largest per design':<14} " + " ".join(f"{d[:10]:>10}" for d in designs))
+    for name in GENUINE_MAX:
+        row = [
+            max(
+                (r["statistics"].get(name, 0.0) for r in results if r["filename"].startswith(d + "-")),
+                default=0.0,
+            )
+            for d in designs
+        ]
+        print(f"  {name:<14} " + " ".join(f"{v:10.2f}" for v in row))
 
 
 def speed() -> None:
     """The forensics layer on a 12 MP JPEG phone photo of a page (4000 x 3000)."""
-    import numpy as np
-
     from fraud.layers.base import Extracted, LayerContext, Upload
     from fraud.layers.forensics import ForensicsLayer
     from fraud.reading import read_document
-    from tests.fraud import captures
-    from tests.fraud import unknown_issuer_corpus as corpus
 
-    doc = corpus.genuine_document("bordered", 5)
-    frame = captures.photo_frame(doc.image, np.random.default_rng(5), width=4000)
-    upload = Upload(corpus.jpeg(frame, 85), "image/jpeg", "photo.jpg")
+    upload = Upload(_photo_12mp(), "image/jpeg", "photo.jpg")
     vision = read_document(upload)  # stage 1, not counted
     cpu = []
     for _ in range(3):
@@ -227,6 +276,103 @@ def speed() -> None:
     )
 
 
+def _photo_12mp() -> bytes:
+    """A 12 MP JPEG phone photo of an unknown issuer's page (4000 x 3000, q85)."""
+    import numpy as np
+
+    from tests.fraud import captures
+    from tests.fraud import unknown_issuer_corpus as corpus
+
+    doc = corpus.genuine_document("bordered", 5)
+    return corpus.jpeg(captures.photo_frame(doc.image, np.random.default_rng(5), width=4000), 85)
+
+
+def high_water_mib() -> tuple[float, float]:
+    """This process's resident memory now and its kernel high-water mark (VmRSS, VmHWM), MiB."""
+    values = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                values[line[:5]] = int(line.split()[1]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def _reset_high_water() -> None:
+    """Start VmHWM again from the current RSS (Linux: 5 > /proc/self/clear_refs), to see one step's peak."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def worker_memory(path: str, with_forensics: bool, runs: int = 2) -> None:
+    """What an images worker's pool process does for an unknown issuer's 12 MP JPEG, in this fresh
+    process: the OCR models loaded at start (fraud.tasks.warm_up), then per verification stage 1
+    (QR and local OCR), the ELA layer and (or not) the forensics layer, each on its own copy of the
+    upload as its own task would, the heap trimmed after each (fraud.tasks.release_freed_memory).
+    Prints one line: RSS after start, the process's peak (VmHWM), RSS at the end, and the peak
+    during the forensics layer alone (0 without it)."""
+    import ctypes
+
+    from fraud import pipeline_layers
+    from fraud.layers.base import Extracted, LayerContext, Upload
+    from fraud.ocr import warm_up
+    from fraud.reading import read_document
+
+    data = Path(path).read_bytes()  # made by the parent: building the photo takes more memory than reading it
+    trim = ctypes.CDLL("libc.so.6").malloc_trim
+    warm_up()
+    trim(0)
+    _reset_high_water()
+    started = high_water_mib()[0]
+    peak = layer_peak = 0.0
+    layers = ("ela", "forensics") if with_forensics else ("ela",)
+    for _ in range(runs):
+        vision = read_document(Upload(data, "image/jpeg", "photo.jpg"))
+        trim(0)
+        for name in layers:
+            ctx = LayerContext(
+                "bench", datetime.now(UTC), upload=Upload(data, "image/jpeg", "photo.jpg"),
+                extracted=Extracted(vision=vision),
+            )  # fmt: skip
+            if name == "forensics":
+                peak = max(peak, high_water_mib()[1])
+                _reset_high_water()
+            pipeline_layers.get_layer(name).run(ctx)
+            if name == "forensics":
+                layer_peak = max(layer_peak, high_water_mib()[1])
+            del ctx
+            trim(0)
+    rss, last = high_water_mib()
+    print(f"MEMORY {int(with_forensics)} {started:.0f} {max(peak, last):.0f} {rss:.0f} {layer_peak:.0f}")
+
+
+def memory() -> None:
+    """The images worker's memory with and without the forensics layer, each in a fresh process
+    (so neither inherits the other's high-water mark), measured from /proc."""
+    import subprocess
+    import tempfile
+
+    figures = {}
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as photo:
+        photo.write(_photo_12mp())
+        photo.flush()
+        for with_forensics in (False, True):
+            child = [sys.executable, __file__, "--worker-memory", photo.name]
+            child += ["--with-forensics", str(int(with_forensics))]
+            out = subprocess.run(child, capture_output=True, text=True, check=True).stdout
+            line = next(x for x in out.splitlines() if x.startswith("MEMORY "))
+            figures[with_forensics] = [float(v) for v in line.split()[2:]]
+    for with_forensics, (started, peak, rss, _) in figures.items():
+        steps = "stage 1, ela, forensics" if with_forensics else "stage 1, ela          "
+        print(
+            f"images worker process ({steps}), 12 MP JPEG x2: RSS after start {started:.0f} MiB, "
+            f"peak {peak:.0f} MiB (VmHWM), after {rss:.0f} MiB"
+        )
+    print(
+        f"the forensics layer: peak {figures[True][3]:.0f} MiB while it runs; it adds "
+        f"{figures[True][1] - figures[False][1]:+.0f} MiB to the worker's peak (stage 1's OCR sets it)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
@@ -234,10 +380,26 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument(
+        "--main-bench",
+        action="store_true",
+        help="only the unknown-issuer documents of bench/fraud_accuracy.py",
+    )
+    parser.add_argument("--worker-memory", help=argparse.SUPPRESS)  # memory()'s child: the photo's path
+    parser.add_argument("--with-forensics", default="1", help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup()
+    if args.worker_memory is not None:
+        worker_memory(args.worker_memory, args.with_forensics == "1")
+        return
     from tests.fraud import unknown_issuer_corpus as corpus
 
+    if args.main_bench:
+        from fraud.ocr import warm_up
+
+        warm_up()
+        report_main_bench(run(main_bench_items(), args.jobs))
+        return
     if not args.speed_only:
         seeds = args.seeds or ([101, 102] if args.calibrate else [1, 2])
         started = time.perf_counter()
@@ -258,6 +420,7 @@ def main() -> None:
         else:
             report(results)
     speed()
+    memory()
 
 
 if __name__ == "__main__":
