@@ -28,6 +28,7 @@ from certificates.rendering.fonts import font_path
 from certificates.rendering.layout import (
     DEFAULT_LAYOUT,
     EXTRA_SIGNATURE_DEFAULTS,
+    FREE_TEXT_DEFAULTS,
     REQUIRED_ELEMENTS,
     STATIC_ELEMENTS,
     LayoutError,
@@ -231,6 +232,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
         "designer_data": {  # the designer's handles and panel (static/js/designer.js)
             "layout": DEFAULT_LAYOUT,
             "extra_signatures": EXTRA_SIGNATURE_DEFAULTS,
+            "free_texts": FREE_TEXT_DEFAULTS,
             "required": REQUIRED_ELEMENTS,
             "static": STATIC_ELEMENTS,
         },

@@ -7,7 +7,8 @@ import copy
 import math
 import re
 
-from certificates.rendering.fonts import FONT_CANDIDATES
+from certificates.lifecycle.hashing import normalize_text
+from certificates.rendering.fonts import FONT_CANDIDATES, Undrawable, font_runs
 from certificates.rendering.words import DATE_FORMATS, LANGUAGES, word
 
 DEFAULT_LAYOUT: dict = {
@@ -65,12 +66,25 @@ EXTRA_SIGNATURE_DEFAULTS: dict = {  # on the standard design: between the seal a
 }  # fmt: skip
 
 
+# Free texts: the issuer's own words, placed like the fixed heading, preamble and body. Optional
+# elements, added by naming them (as further signatories are), so older layouts mean what they did.
+FREE_TEXTS = tuple(f"text_{n}" for n in range(1, 4))
+MAX_FREE_TEXT_LENGTH = 300
+FREE_TEXT_DEFAULTS: dict = {  # on the standard design: under the credential id, above the name, bottom left
+    "text_1": {"x": 1000, "y": 1320, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "center", "max_width": 1200, "text": "Your words here"},
+    "text_2": {"x": 1000, "y": 150, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "center", "max_width": 1000, "text": "Your words here"},
+    "text_3": {"x": 210, "y": 1320, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "left", "max_width": 700, "text": "Your words here"},
+}  # fmt: skip
+# Every optional element's defaults, merged under what a layout gives for it.
+OPTIONAL_DEFAULTS: dict = {**EXTRA_SIGNATURE_DEFAULTS, **FREE_TEXT_DEFAULTS}
+
+
 _TEXT_KEYS = {"x", "y", "font", "size", "color", "align", "max_width", "underline", "visible"}
 
 
 _ELEMENT_KEYS = {
     **{name: _TEXT_KEYS | {"label"} for name in _VALUE_ELEMENTS},
-    **{name: _TEXT_KEYS | {"text"} for name in STATIC_ELEMENTS},
+    **{name: _TEXT_KEYS | {"text"} for name in (*STATIC_ELEMENTS, *FREE_TEXTS)},
     "qr": {"x", "y", "size", "caption"},
     **{name: {"x", "y", "width", "color", "label", "name", "visible"} for name in SIGNATURES},
     "logo": {"x", "y", "width", "height", "visible"},
@@ -106,8 +120,8 @@ def _merge(layout: dict) -> dict:
         if element.get("color") == DEFAULT_LAYOUT["colors"]["primary"]:
             element["color"] = primary
     for name, element in (layout.get("elements") or {}).items():
-        if name not in merged["elements"]:  # an added signatory, over its defaults
-            merged["elements"][name] = copy.deepcopy(EXTRA_SIGNATURE_DEFAULTS[name])
+        if name not in merged["elements"]:  # an added signatory or free text, over its defaults
+            merged["elements"][name] = copy.deepcopy(OPTIONAL_DEFAULTS[name])
         merged["elements"][name].update(element)
     for element in merged["elements"].values():  # the fixed words, in the template's language
         for key in ("text", "label", "caption"):
@@ -228,13 +242,33 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
     return _text_style_errors(path, element, width)
 
 
+def _free_text_errors(path: str, element: dict) -> list[str | None]:
+    """The issuer's own words: some, not too many, and every character drawable in the chosen font."""
+    text = element["text"]
+    if not isinstance(text, str) or not text.strip():
+        return [f"{path}.text: write the words to print (or remove this text)"]
+    if len(text) > MAX_FREE_TEXT_LENGTH:
+        return [f"{path}.text: must be at most {MAX_FREE_TEXT_LENGTH} characters"]
+    if element.get("font") not in FONT_CANDIDATES:
+        return []  # the font's own error says what is wrong
+    try:
+        font_runs(normalize_text(text), element["font"])
+    except Undrawable as exc:
+        return [f"{path}.text: {exc} It cannot be printed on the certificate."]
+    return []
+
+
 def _attribute_errors(name: str, element: dict) -> list[str | None]:
     path = f"elements.{name}"
     errors = [_color_error(f"{path}.color", element["color"]) if "color" in element else None]
+    if name in FREE_TEXTS:
+        errors += _free_text_errors(path, element)
     errors += [
         f"{path}.{key}: must be text of at most 120 characters"
         for key in ("text", "label", "caption", "name")
-        if key in element and not (isinstance(element[key], str) and len(element[key]) <= 120)
+        if key in element
+        and not (name in FREE_TEXTS and key == "text")
+        and not (isinstance(element[key], str) and len(element[key]) <= 120)
     ]
     errors += [
         f"{path}.{key}: must be true or false"

@@ -31,7 +31,7 @@ from certificates.lifecycle.hashing import normalize_text
 from certificates.rendering import bidi
 from certificates.rendering.background import draw_background, rgb
 from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
-from certificates.rendering.layout import EXTRA_SIGNATURES, STATIC_ELEMENTS, resolve_layout
+from certificates.rendering.layout import EXTRA_SIGNATURES, FREE_TEXTS, STATIC_ELEMENTS, resolve_layout
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
 from certificates.rendering.words import format_date
@@ -298,7 +298,7 @@ def _plan(inp: RenderInput, layout: dict) -> list:
         elif name == "logo":
             if inp.logo is not None:
                 ops.append(ImageOp(inp.logo, element["x"], element["y"], element["width"], element["height"]))
-        elif name in STATIC_ELEMENTS:
+        elif name in STATIC_ELEMENTS or name in FREE_TEXTS:
             ops += (
                 _text_ops(normalize_text(element["text"]), element) if element.get("text", "").strip() else []
             )

@@ -5,7 +5,8 @@
      move handle): Right/Down grow, Left/Up shrink. Text: width = its box (max_width), height = its
      font size; logo: width and height; QR code and seal: size; signature: line width.
    - Style: the panel edits the selected element's font, weight, size, colour, alignment, visibility
-     a signatory's name and role and a fixed text's words, and adds or removes signatories.
+     a signatory's name and role and a fixed or free text's words, and adds or removes signatories
+     and free texts (the issuer's own words, text_1 to text_3).
    Every change writes only the keys it changes into the layout JSON (which stays the validated
    source of truth and stays editable) and fires an input event, which redraws the preview.
    The defaults come from a json_script block (data, never executed), so the page keeps its strict
@@ -24,6 +25,7 @@
 
   function title(name) { return TITLES[name] || name.replace(/_/g, " "); }
   function isSignature(name) { return /^signature(_\d)?$/.test(name); }
+  function isFreeText(name) { return /^text_\d$/.test(name); }
   function kind(name) {
     if (IMAGE_KINDS[name]) return IMAGE_KINDS[name];
     return isSignature(name) ? "line" : "text";
@@ -65,8 +67,10 @@
         if (primary && start.color === defaults.colors.primary) start.color = primary;
         elements[name] = Object.assign(start, given[name] || {});
       });
-      Object.keys(data.extra_signatures).forEach(function (name) {
-        if (given[name]) elements[name] = Object.assign({}, data.extra_signatures[name], given[name]);
+      [data.extra_signatures, data.free_texts].forEach(function (optional) {
+        Object.keys(optional).forEach(function (name) {
+          if (given[name]) elements[name] = Object.assign({}, optional[name], given[name]);
+        });
       });
       return { canvas: canvas, elements: elements };
     }
@@ -328,11 +332,17 @@
       show("color", "color" in element);
       show("name", isSignature(selected));
       show("label", isSignature(selected));
-      show("text", data.static.indexOf(selected) >= 0);
+      show("text", data.static.indexOf(selected) >= 0 || isFreeText(selected));
       var extra = Object.keys(data.extra_signatures);
-      var missing = extra.filter(function (name) { return !full.elements[name]; });
-      panel.querySelector("[data-action=add-signatory]").disabled = !missing.length;
+      panel.querySelector("[data-action=add-signatory]").disabled = !nextMissing(full, data.extra_signatures);
       panel.querySelector("[data-action=remove-signatory]").hidden = extra.indexOf(selected) < 0;
+      panel.querySelector("[data-action=add-text]").disabled = !nextMissing(full, data.free_texts);
+      panel.querySelector("[data-action=remove-text]").hidden = !isFreeText(selected);
+    }
+
+    // The first optional element (of `optional`'s names) that the layout does not have yet.
+    function nextMissing(full, optional) {
+      return Object.keys(optional).filter(function (name) { return !full.elements[name]; })[0] || null;
     }
 
     function number(input) {
@@ -367,12 +377,28 @@
       panel.querySelector("[data-action=add-signatory]").addEventListener("click", function () {
         var layout = current();
         if (!layout) return;
-        var full = merged(layout);
-        var name = Object.keys(data.extra_signatures).filter(function (n) { return !full.elements[n]; })[0];
+        var name = nextMissing(merged(layout), data.extra_signatures);
         if (!name) return;
         var start = data.extra_signatures[name];
         selected = name;
         write(name, { x: start.x, y: start.y }, "move");
+      });
+      // A free text is written with its position and words, so the JSON shows what prints.
+      panel.querySelector("[data-action=add-text]").addEventListener("click", function () {
+        var layout = current();
+        if (!layout) return;
+        var name = nextMissing(merged(layout), data.free_texts);
+        if (!name) return;
+        var start = data.free_texts[name];
+        selected = name;
+        write(name, { x: start.x, y: start.y, text: start.text }, "move");
+      });
+      panel.querySelector("[data-action=remove-text]").addEventListener("click", function () {
+        var name = selected;
+        selected = "recipient_name";
+        write(name, null);
+        var first = layer.querySelector('.designer-handle[data-element="recipient_name"]');
+        if (first) first.focus();  // the button that had focus is gone with its text
       });
       panel.querySelector("[data-action=remove-signatory]").addEventListener("click", function () {
         var name = selected;
