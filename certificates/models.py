@@ -43,6 +43,8 @@ class CertificateTemplate(models.Model):
     signature_image = models.ImageField(upload_to="templates/", blank=True)  # above the signature line
     # Further signatories' images: layout element name ("signature_2", ...) -> stored file name.
     signature_images = models.JSONField(default=dict, blank=True)
+    # The extra images: layout element name ("image_1", ...) -> stored file name.
+    element_images = models.JSONField(default=dict, blank=True)
     layout = models.JSONField(default=dict, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

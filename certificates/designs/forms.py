@@ -55,6 +55,19 @@ class TemplateForm(forms.Form):
         help_text="Drawn above the third signatory’s line.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
+    image_1 = forms.ImageField(
+        label="Image 1",
+        required=False,
+        help_text="Another image (a partner’s logo, an accreditation mark), fitted into the “image 1” box "
+        "(“Add an image” in the element panel).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    image_2 = forms.ImageField(
+        label="Image 2",
+        required=False,
+        help_text="Fitted into the “image 2” box.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
     layout = forms.CharField(
         label="Layout (JSON)",
         required=False,

@@ -27,6 +27,7 @@ from certificates.models import CertificateTemplate
 from certificates.rendering.fonts import font_path
 from certificates.rendering.layout import (
     DEFAULT_LAYOUT,
+    EXTRA_IMAGE_DEFAULTS,
     EXTRA_SIGNATURE_DEFAULTS,
     FREE_TEXT_DEFAULTS,
     REQUIRED_ELEMENTS,
@@ -67,21 +68,27 @@ def _saved_images(template: CertificateTemplate | None) -> dict:
         if stored:
             images[name] = _open(stored.storage, stored.name)
     storage = CertificateTemplate._meta.get_field("signature_image").storage
-    images["signature_images"] = {
-        element: _open(storage, stored)
-        for element, stored in (template.signature_images or {}).items()
-        if stored
-    }
+    for attribute in template_services.NAMED_IMAGE_FIELDS:  # signature_images, element_images
+        images[attribute] = {
+            element: _open(storage, stored)
+            for element, stored in (getattr(template, attribute) or {}).items()
+            if stored
+        }
     return images
 
 
-PENDING_FIELDS = ("background", *template_services.IMAGE_FIELDS, *template_services.SIGNATORY_IMAGE_FIELDS)
+PENDING_FIELDS = (
+    "background",
+    *template_services.IMAGE_FIELDS,
+    *template_services.SIGNATORY_IMAGE_FIELDS,
+    *template_services.ELEMENT_IMAGE_FIELDS,
+)
 
 
 def _pending_images(files, organization) -> tuple[dict, dict[str, DomainError]]:
     """The images chosen in the editor but not saved yet (checked like uploads), as RenderInput
     arguments over the saved ones; and {field: error} for those that cannot be used."""
-    pending: dict = {"signature_images": {}}
+    pending: dict = {attribute: {} for attribute in template_services.NAMED_IMAGE_FIELDS}
     errors = {}
     for field in PENDING_FIELDS:
         upload = files.get(field)
@@ -92,8 +99,10 @@ def _pending_images(files, organization) -> tuple[dict, dict[str, DomainError]]:
         except DomainError as exc:
             errors[field] = exc
             continue
-        if field in template_services.SIGNATORY_IMAGE_FIELDS:
-            pending["signature_images"][template_services.SIGNATORY_IMAGE_FIELDS[field]] = image
+        named = [(a, f) for a, f in template_services.NAMED_IMAGE_FIELDS.items() if field in f]
+        if named:
+            attribute, fields = named[0]
+            pending[attribute][fields[field]] = image
         else:
             pending[field] = image.convert("RGB") if field == "background" else image
     return pending, errors
@@ -198,7 +207,11 @@ def _template_form_page(request, template: CertificateTemplate | None):
         data = form.cleaned_data
         upload = data.get("background")
         background = upload.read() if upload else None
-        image_fields = (*template_services.IMAGE_FIELDS, *template_services.SIGNATORY_IMAGE_FIELDS)
+        image_fields = (
+            *template_services.IMAGE_FIELDS,
+            *template_services.SIGNATORY_IMAGE_FIELDS,
+            *template_services.ELEMENT_IMAGE_FIELDS,
+        )
         images = {name: data[name].read() for name in image_fields if data.get(name)}
         try:
             if template is None:
@@ -233,6 +246,7 @@ def _template_form_page(request, template: CertificateTemplate | None):
             "layout": DEFAULT_LAYOUT,
             "extra_signatures": EXTRA_SIGNATURE_DEFAULTS,
             "free_texts": FREE_TEXT_DEFAULTS,
+            "extra_images": EXTRA_IMAGE_DEFAULTS,
             "required": REQUIRED_ELEMENTS,
             "static": STATIC_ELEMENTS,
         },
@@ -301,8 +315,9 @@ def template_live_preview_view(request):
     background = pending.pop("background", None)
     if background is None and not form.cleaned_data.get("remove_background"):
         background = _background(template)
-    signatories = {**images.pop("signature_images", {}), **pending.pop("signature_images")}
-    images = {**images, **pending, "signature_images": signatories}
+    for attribute in template_services.NAMED_IMAGE_FIELDS:  # a chosen file over the saved one
+        images[attribute] = {**images.get(attribute, {}), **pending.pop(attribute)}
+    images = {**images, **pending}
     values = {"organization_name": request.portal.organization.name}
     return _png(_preview_png(layout=layout, background=background, values=values, images=images))
 

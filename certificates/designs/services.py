@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from billing.usage import plan_require_feature
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
-from certificates.rendering.layout import EXTRA_SIGNATURES, layout_schema_errors
+from certificates.rendering.layout import EXTRA_IMAGES, EXTRA_SIGNATURES, layout_schema_errors
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
@@ -78,6 +78,10 @@ def _store_background(template: CertificateTemplate, data: bytes, field: str = "
 IMAGE_FIELDS = ("logo", "signature_image")
 # Upload field -> the layout element whose image it is (the first signatory's is `signature_image`).
 SIGNATORY_IMAGE_FIELDS = {f"signature_image_{name.rsplit('_', 1)[1]}": name for name in EXTRA_SIGNATURES}
+# Upload field -> the extra image element it fills (the same name).
+ELEMENT_IMAGE_FIELDS = {name: name for name in EXTRA_IMAGES}
+# Upload fields kept in a JSON map on the template (element name -> stored file), by that map.
+NAMED_IMAGE_FIELDS = {"signature_images": SIGNATORY_IMAGE_FIELDS, "element_images": ELEMENT_IMAGE_FIELDS}
 
 
 def preview_image(upload, field: str, *, organization: Organization) -> Image.Image:
@@ -92,26 +96,28 @@ def preview_image(upload, field: str, *, organization: Organization) -> Image.Im
     return image
 
 
-def _store_signatory_image(template: CertificateTemplate, data: bytes, field: str) -> None:
-    """A further signatory's image, checked like every upload, under a new name in the template's
-    `signature_images` (issued certificates keep the name they were issued with)."""
+def _store_named_image(template: CertificateTemplate, data: bytes, field: str, attribute: str) -> None:
+    """A further signatory's or an extra image, checked like every upload, under a new name in the
+    template's map `attribute` (issued certificates keep the name they were issued with)."""
     plan_require_feature(template.organization, "designer_images", "An image in the designer")
     data, extension = _checked_background(data, field)
     storage = CertificateTemplate._meta.get_field("signature_image").storage
     stored = storage.save(f"templates/{uuid.uuid4().hex}.{extension}", ContentFile(data))
-    template.signature_images = {**(template.signature_images or {}), SIGNATORY_IMAGE_FIELDS[field]: stored}
+    element = NAMED_IMAGE_FIELDS[attribute][field]
+    setattr(template, attribute, {**(getattr(template, attribute) or {}), element: stored})
 
 
 def _store_images(template: CertificateTemplate, images: dict[str, bytes] | None) -> list[str]:
-    """Store the uploaded logo and signature images; the model fields that changed."""
+    """Store the uploaded logo, signature and extra images; the model fields that changed."""
     changed = []
     for field, data in (images or {}).items():
+        attribute = next((a for a, fields in NAMED_IMAGE_FIELDS.items() if field in fields), None)
         if field in IMAGE_FIELDS and data:
             _store_background(template, data, field)
             changed.append(field)
-        elif field in SIGNATORY_IMAGE_FIELDS and data:
-            _store_signatory_image(template, data, field)
-            changed.append("signature_images")
+        elif attribute and data:
+            _store_named_image(template, data, field, attribute)
+            changed.append(attribute)
     return list(dict.fromkeys(changed))
 
 

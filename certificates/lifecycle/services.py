@@ -120,6 +120,7 @@ def template_version(template: CertificateTemplate | None) -> dict | None:
         "logo": template.logo.name or "",
         "signature_image": template.signature_image.name or "",
         "signature_images": dict(template.signature_images or {}),
+        "element_images": dict(template.element_images or {}),
     }
 
 

@@ -75,8 +75,15 @@ FREE_TEXT_DEFAULTS: dict = {  # on the standard design: under the credential id,
     "text_2": {"x": 1000, "y": 150, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "center", "max_width": 1000, "text": "Your words here"},
     "text_3": {"x": 210, "y": 1320, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "left", "max_width": 700, "text": "Your words here"},
 }  # fmt: skip
+# Extra images (a partner's logo, an accreditation mark): boxes like the logo's, each with its own
+# uploaded file; optional too.
+EXTRA_IMAGES = ("image_1", "image_2")
+EXTRA_IMAGE_DEFAULTS: dict = {  # on the standard design: at the top right, across from the logo
+    "image_1": {"x": 1610, "y": 140, "width": 240, "height": 200},
+    "image_2": {"x": 1610, "y": 360, "width": 240, "height": 200},
+}
 # Every optional element's defaults, merged under what a layout gives for it.
-OPTIONAL_DEFAULTS: dict = {**EXTRA_SIGNATURE_DEFAULTS, **FREE_TEXT_DEFAULTS}
+OPTIONAL_DEFAULTS: dict = {**EXTRA_SIGNATURE_DEFAULTS, **FREE_TEXT_DEFAULTS, **EXTRA_IMAGE_DEFAULTS}
 
 
 _TEXT_KEYS = {"x", "y", "font", "size", "color", "align", "max_width", "underline", "visible"}
@@ -87,7 +94,7 @@ _ELEMENT_KEYS = {
     **{name: _TEXT_KEYS | {"text"} for name in (*STATIC_ELEMENTS, *FREE_TEXTS)},
     "qr": {"x", "y", "size", "caption"},
     **{name: {"x", "y", "width", "color", "label", "name", "visible"} for name in SIGNATURES},
-    "logo": {"x", "y", "width", "height", "visible"},
+    **{name: {"x", "y", "width", "height", "visible"} for name in ("logo", *EXTRA_IMAGES)},
     "seal": {"x", "y", "size", "visible"},
 }
 
@@ -227,7 +234,7 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
         return _qr_size_errors(path, element, width, height)
     if name == "seal":
         return [_range_error(f"{path}.size", element["size"], 60, min(width, height) / 2)]
-    if name == "logo":
+    if name == "logo" or name in EXTRA_IMAGES:
         errors = [
             _range_error(f"{path}.width", element["width"], 20, width),
             _range_error(f"{path}.height", element["height"], 20, height),
@@ -235,7 +242,8 @@ def _size_errors(name: str, element: dict, width: float, height: float) -> list[
         if not any(errors) and (
             element["x"] + element["width"] > width or element["y"] + element["height"] > height
         ):
-            errors.append(f"{path}: the logo must lie entirely inside the canvas")
+            what = "logo" if name == "logo" else "image"
+            errors.append(f"{path}: the {what} must lie entirely inside the canvas")
         return errors
     if name in SIGNATURES:
         return [_range_error(f"{path}.width", element["width"], 50, width)]

@@ -31,7 +31,13 @@ from certificates.lifecycle.hashing import normalize_text
 from certificates.rendering import bidi
 from certificates.rendering.background import draw_background, rgb
 from certificates.rendering.fonts import Undrawable, font_chain, font_runs, pdf_font_file, pil_font_file
-from certificates.rendering.layout import EXTRA_SIGNATURES, FREE_TEXTS, STATIC_ELEMENTS, resolve_layout
+from certificates.rendering.layout import (
+    EXTRA_IMAGES,
+    EXTRA_SIGNATURES,
+    FREE_TEXTS,
+    STATIC_ELEMENTS,
+    resolve_layout,
+)
 from certificates.rendering.phash import phash_hex
 from certificates.rendering.qr import make_qr_image
 from certificates.rendering.words import format_date
@@ -68,6 +74,8 @@ class RenderInput:
     signature_image: Image.Image | None = None  # drawn above the (first) signature line
     # Further signatories' images, by element name ("signature_2", ...).
     signature_images: dict[str, Image.Image] | None = None
+    # The extra images, by element name ("image_1", ...), each fitted into its box.
+    element_images: dict[str, Image.Image] | None = None
 
 
 @dataclass(frozen=True)
@@ -295,9 +303,10 @@ def _plan(inp: RenderInput, layout: dict) -> list:
             ops += _signature_ops(element, inp.signature_image)
         elif name in EXTRA_SIGNATURES:
             ops += _signature_ops(element, (inp.signature_images or {}).get(name))
-        elif name == "logo":
-            if inp.logo is not None:
-                ops.append(ImageOp(inp.logo, element["x"], element["y"], element["width"], element["height"]))
+        elif name == "logo" or name in EXTRA_IMAGES:
+            picture = inp.logo if name == "logo" else (inp.element_images or {}).get(name)
+            if picture is not None:
+                ops.append(ImageOp(picture, element["x"], element["y"], element["width"], element["height"]))
         elif name in STATIC_ELEMENTS or name in FREE_TEXTS:
             ops += (
                 _text_ops(normalize_text(element["text"]), element) if element.get("text", "").strip() else []

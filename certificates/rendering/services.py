@@ -33,7 +33,7 @@ def _image(name: str):
 
 
 def _template_images(certificate: Certificate) -> dict:
-    """The background, logo, signature image and layout of the template version the certificate
+    """The background, logo, signature and extra images and layout of the template version the certificate
     was issued with; certificates issued before versions were kept read their template as it is."""
     version = certificate.template_version
     if version is None and certificate.template is not None:
@@ -44,6 +44,7 @@ def _template_images(certificate: Certificate) -> dict:
             "logo": template.logo.name or "",
             "signature_image": template.signature_image.name or "",
             "signature_images": template.signature_images or {},
+            "element_images": template.element_images or {},
         }
     version = version or {}
     background = _image(version.get("background", ""))
@@ -53,6 +54,9 @@ def _template_images(certificate: Certificate) -> dict:
         "signature_image": _image(version.get("signature_image", "")),
         "signature_images": {
             name: _image(stored) for name, stored in (version.get("signature_images") or {}).items() if stored
+        },
+        "element_images": {
+            name: _image(stored) for name, stored in (version.get("element_images") or {}).items() if stored
         },
         "layout": version.get("layout") or None,
     }

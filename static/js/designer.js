@@ -5,8 +5,9 @@
      move handle): Right/Down grow, Left/Up shrink. Text: width = its box (max_width), height = its
      font size; logo: width and height; QR code and seal: size; signature: line width.
    - Style: the panel edits the selected element's font, weight, size, colour, alignment, visibility
-     a signatory's name and role and a fixed or free text's words, and adds or removes signatories
-     and free texts (the issuer's own words, text_1 to text_3).
+     a signatory's name and role and a fixed or free text's words, and adds or removes signatories,
+     free texts (the issuer's own words, text_1 to text_3) and extra images (image_1, image_2, each
+     filled by its own upload on the form).
    Every change writes only the keys it changes into the layout JSON (which stays the validated
    source of truth and stays editable) and fires an input event, which redraws the preview.
    The defaults come from a json_script block (data, never executed), so the page keeps its strict
@@ -26,8 +27,10 @@
   function title(name) { return TITLES[name] || name.replace(/_/g, " "); }
   function isSignature(name) { return /^signature(_\d)?$/.test(name); }
   function isFreeText(name) { return /^text_\d$/.test(name); }
+  function isExtraImage(name) { return /^image_\d$/.test(name); }
   function kind(name) {
     if (IMAGE_KINDS[name]) return IMAGE_KINDS[name];
+    if (isExtraImage(name)) return "box";
     return isSignature(name) ? "line" : "text";
   }
   function clamp(value, low, high) { return Math.max(low, Math.min(high, Math.round(value))); }
@@ -67,7 +70,7 @@
         if (primary && start.color === defaults.colors.primary) start.color = primary;
         elements[name] = Object.assign(start, given[name] || {});
       });
-      [data.extra_signatures, data.free_texts].forEach(function (optional) {
+      [data.extra_signatures, data.free_texts, data.extra_images].forEach(function (optional) {
         Object.keys(optional).forEach(function (name) {
           if (given[name]) elements[name] = Object.assign({}, optional[name], given[name]);
         });
@@ -338,6 +341,8 @@
       panel.querySelector("[data-action=remove-signatory]").hidden = extra.indexOf(selected) < 0;
       panel.querySelector("[data-action=add-text]").disabled = !nextMissing(full, data.free_texts);
       panel.querySelector("[data-action=remove-text]").hidden = !isFreeText(selected);
+      panel.querySelector("[data-action=add-image]").disabled = !nextMissing(full, data.extra_images);
+      panel.querySelector("[data-action=remove-image]").hidden = !isExtraImage(selected);
     }
 
     // The first optional element (of `optional`'s names) that the layout does not have yet.
@@ -374,38 +379,32 @@
       Object.keys(fields).forEach(function (field) {
         fields[field].addEventListener("change", function () { fromPanel(field); });
       });
-      panel.querySelector("[data-action=add-signatory]").addEventListener("click", function () {
-        var layout = current();
-        if (!layout) return;
-        var name = nextMissing(merged(layout), data.extra_signatures);
-        if (!name) return;
-        var start = data.extra_signatures[name];
-        selected = name;
-        write(name, { x: start.x, y: start.y }, "move");
-      });
-      // A free text is written with its position and words, so the JSON shows what prints.
-      panel.querySelector("[data-action=add-text]").addEventListener("click", function () {
-        var layout = current();
-        if (!layout) return;
-        var name = nextMissing(merged(layout), data.free_texts);
-        if (!name) return;
-        var start = data.free_texts[name];
-        selected = name;
-        write(name, { x: start.x, y: start.y, text: start.text }, "move");
-      });
-      panel.querySelector("[data-action=remove-text]").addEventListener("click", function () {
-        var name = selected;
-        selected = "recipient_name";
-        write(name, null);
-        var first = layer.querySelector('.designer-handle[data-element="recipient_name"]');
-        if (first) first.focus();  // the button that had focus is gone with its text
-      });
-      panel.querySelector("[data-action=remove-signatory]").addEventListener("click", function () {
-        var name = selected;
-        selected = "signature";
-        write(name, null);
-        var first = layer.querySelector('.designer-handle[data-element="signature"]');
-        if (first) first.focus();  // the button that had focus is gone with its signatory
+      // Adding writes the new element's position (a free text also its words, so the JSON shows
+      // what prints) and selects it; removing deletes it from the layout and focuses `fallback`.
+      var optional = {
+        signatory: { defaults: data.extra_signatures, keys: ["x", "y"], fallback: "signature" },
+        text: { defaults: data.free_texts, keys: ["x", "y", "text"], fallback: "recipient_name" },
+        image: { defaults: data.extra_images, keys: ["x", "y"], fallback: "logo" }
+      };
+      Object.keys(optional).forEach(function (what) {
+        var spec = optional[what];
+        panel.querySelector("[data-action=add-" + what + "]").addEventListener("click", function () {
+          var layout = current();
+          if (!layout) return;
+          var name = nextMissing(merged(layout), spec.defaults);
+          if (!name) return;
+          var patch = {};
+          spec.keys.forEach(function (key) { patch[key] = spec.defaults[name][key]; });
+          selected = name;
+          write(name, patch, "move");
+        });
+        panel.querySelector("[data-action=remove-" + what + "]").addEventListener("click", function () {
+          var name = selected;
+          selected = spec.fallback;
+          write(name, null);
+          var first = layer.querySelector('.designer-handle[data-element="' + spec.fallback + '"]');
+          if (first) first.focus();  // the button that had focus is gone with its element
+        });
       });
     }
 

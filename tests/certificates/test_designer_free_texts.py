@@ -101,3 +101,42 @@ def test_a_hidden_free_text_prints_nothing():
 def test_a_free_texts_words_change_the_certificate():
     other = {"elements": {"text_1": {**ONE_TEXT["elements"]["text_1"], "text": "Awarded with honours"}}}
     assert _png(other).tobytes() != _png(ONE_TEXT).tobytes()
+
+
+# --- extra images -----------------------------------------------------------------------------------
+
+ORANGE = (230, 120, 20)
+
+
+def test_up_to_two_extra_images_are_valid_boxes_with_defaults():
+    layout = {"elements": {"image_1": {"x": 100, "y": 100}, "image_2": {"width": 300, "height": 120}}}
+    assert layout_schema_errors(layout) == []
+    assert resolve_layout(layout)["elements"]["image_2"]["x"] == 1610
+
+
+@pytest.mark.parametrize(
+    ("element", "error"),
+    [
+        ({"image_3": {"x": 10}}, "elements.image_3: unknown element"),
+        ({"image_1": {"width": 5}}, "elements.image_1.width: must be between 20 and 2000"),
+        ({"image_1": {"height": "tall"}}, "elements.image_1.height: must be a number"),
+        ({"image_1": {"x": 1900, "width": 300}}, "elements.image_1: the image must lie entirely inside"),
+        ({"image_2": {"visible": 1}}, "elements.image_2.visible: must be true or false"),
+        ({"image_2": {"color": "#000000"}}, "elements.image_2.color: unknown setting"),
+    ],
+)
+def test_bad_extra_image_values_get_an_error_naming_the_field(element, error):
+    errors = layout_schema_errors({"elements": element})
+    assert any(message.startswith(error) for message in errors), errors
+
+
+def test_an_extra_image_is_fitted_into_its_box_and_without_a_file_nothing_is_drawn():
+    layout = {"elements": {"image_1": {"x": 700, "y": 900, "width": 200, "height": 100}}}
+    picture = Image.new("RGB", (400, 400), ORANGE)  # square: fitted to 100 x 100, centred in the box
+    inp = _input(layout)
+    inp.element_images = {"image_1": picture}
+    png = Image.open(io.BytesIO(render_png(inp))).convert("RGB")
+    assert png.getpixel((800, 950)) == ORANGE
+    assert png.getpixel((720, 950)) != ORANGE  # outside the fitted square, inside the box
+    assert ImageChops.difference(png, _png({})).getbbox() == (750, 900, 850, 1000)
+    assert _png(layout).tobytes() == _png({}).tobytes()

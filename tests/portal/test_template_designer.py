@@ -170,3 +170,84 @@ def test_the_editor_offers_the_element_panel_and_a_signature_upload_per_signator
     ):
         assert marker in body
     assert 'id="designer-data"' in body and " style=" not in body  # data, never inline style
+
+
+# --- extra images (image_1, image_2) ----------------------------------------------------------------
+
+IMAGE_BOX = {"elements": {"image_1": {"x": 700, "y": 900, "width": 200, "height": 200}}}
+IMAGE_CENTRE = (800, 1000)
+
+
+def test_an_extra_image_is_stored_under_a_new_name_and_issued_certificates_keep_theirs(
+    admin_client, org, admin_user
+):
+    form = {"name": "Partner logo", "layout": json.dumps(IMAGE_BOX)}
+    response = admin_client.post(
+        "/portal/templates/new/", {**form, "image_1": png_file("a.png", (50, 50), GREEN)}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    template = CertificateTemplate.objects.get(organization=org, name="Partner logo")
+    assert set(template.element_images) == {"image_1"}
+    certificate = certificate_issue(
+        actor=Actor(user=admin_user), organization=org, recipient_name="Ada", title="MSc",
+        issue_date=dt.date(2026, 6, 30), template=template,
+    )  # fmt: skip
+    assert certificate.template_version["element_images"] == template.element_images
+    png = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert png.getpixel(IMAGE_CENTRE) == GREEN
+
+    admin_client.post(
+        f"/portal/templates/{template.pk}/", {**form, "image_1": png_file("b.png", (50, 50), RED)}
+    )
+    template.refresh_from_db()
+    certificate.refresh_from_db()
+    assert template.element_images["image_1"] != certificate.template_version["element_images"]["image_1"]
+    again = Image.open(certificate_render(certificate=certificate, force=True).image).convert("RGB")
+    assert again.getpixel(IMAGE_CENTRE) == GREEN  # the version it was issued with
+    newer = certificate_issue(
+        actor=Actor(user=admin_user), organization=org, recipient_name="Bo", title="MSc",
+        issue_date=dt.date(2026, 6, 30), template=template,
+    )  # fmt: skip
+    assert (
+        Image.open(certificate_render(certificate=newer).image).convert("RGB").getpixel(IMAGE_CENTRE) == RED
+    )
+
+
+def test_a_chosen_extra_image_shows_in_the_live_preview_before_it_is_saved(admin_client, org):
+    response = admin_client.post(
+        "/portal/templates/preview.png",
+        {"layout": json.dumps(IMAGE_BOX), "image_1": png_file("a.png", (50, 50), GREEN)},
+    )
+    preview = Image.open(io.BytesIO(response.content)).convert("RGB")
+    centre = tuple(round(v * PREVIEW_SCALE) for v in IMAGE_CENTRE)
+    assert all(abs(a - b) <= 3 for a, b in zip(preview.getpixel(centre), GREEN, strict=True))
+    assert not CertificateTemplate.objects.filter(organization=org).exists()
+
+
+def test_an_extra_image_that_is_no_image_is_a_field_error_on_the_form_and_in_the_preview(admin_client, org):
+    bad = {"name": "Bad", "layout": json.dumps(IMAGE_BOX)}
+    response = admin_client.post(
+        "/portal/templates/new/",
+        {**bad, "image_1": SimpleUploadedFile("a.png", b"not an image", content_type="image/png")},
+    )
+    assert response.status_code == 400 and not CertificateTemplate.objects.filter(organization=org).exists()
+    response = admin_client.post(
+        "/portal/templates/preview.png",
+        {"layout": "{}", "image_2": SimpleUploadedFile("b.png", b"not an image", content_type="image/png")},
+    )
+    assert (
+        response.status_code == 400 and "must be a PNG, JPEG or WebP" in response.json()["fields"]["image_2"]
+    )
+
+
+def test_an_extra_image_is_refused_when_the_plan_has_no_designer_images(admin_client, org):
+    plan = plan_get("free")
+    plan.designer_images = False
+    plan.save()
+    Subscription.objects.update_or_create(organization=org, defaults={"plan": plan})
+    response = admin_client.post(
+        "/portal/templates/new/",
+        {"name": "No images", "layout": json.dumps(IMAGE_BOX), "image_1": png_file("a.png", (50, 50), GREEN)},
+    )
+    assert "not part of your plan" in response.content.decode()
+    assert not CertificateTemplate.objects.filter(organization=org).exists()

@@ -64,8 +64,11 @@ def test_words_that_cannot_print_are_a_layout_error_and_nothing_is_saved(admin_c
     assert any(error.startswith("elements.text_1.text") for error in preview.json()["errors"])
 
 
-def test_the_editor_offers_adding_a_text_with_its_defaults(admin_client):
+def test_the_editor_offers_adding_a_text_and_an_image_with_their_defaults_and_uploads(admin_client):
     body = admin_client.get("/portal/templates/new/").content.decode()
-    assert 'data-action="add-text"' in body and 'data-action="remove-text"' in body
+    for action in ("add-text", "remove-text", "add-image", "remove-image"):
+        assert f'data-action="{action}"' in body
+    assert 'name="image_1"' in body and 'name="image_2"' in body
     data = body.split('id="designer-data" type="application/json">', 1)[1].split("</script>", 1)[0]
     assert set(json.loads(data)["free_texts"]) == {"text_1", "text_2", "text_3"}
+    assert set(json.loads(data)["extra_images"]) == {"image_1", "image_2"}
