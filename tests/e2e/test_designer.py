@@ -210,7 +210,7 @@ def test_the_designer_fits_a_phone_screen(new_page, live_server, screenshot):
     expect(page.get_by_role("button", name=re.compile(r"^Resize logo"))).to_be_visible()
     expect(page.get_by_label("Width (px)", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.wait_for_function("document.getElementById('template-preview').src.startsWith('blob:')")
+    page.wait_for_function("() => document.getElementById('template-preview').src.startsWith('blob:')")
     expect(page.locator("[data-preview-status]")).to_have_text("")
     screenshot(page, "designer-390")
     page.locator(".preview-card").scroll_into_view_if_needed()
@@ -221,3 +221,39 @@ def test_the_designer_fits_a_phone_screen(new_page, live_server, screenshot):
     assert "signature_2" not in json.loads(page.get_by_label("Layout (JSON)").input_value())["elements"]
     expect(page.locator(".designer-handle[data-element=signature]")).to_be_focused()
     assert page.console_errors == []
+
+
+def test_a_text_and_an_image_added_in_the_panel_show_in_the_preview_and_are_saved(
+    new_page, live_server, tmp_path
+):
+    ada = person("ada@northwind.example", "Ada Lovelace")
+    northwind = organization("Northwind University", "northwind", members={ada: Role.OWNER})
+    template = CertificateTemplate.objects.create(organization=northwind, name="Gold", layout={})
+    page = new_page({"width": 1280, "height": 900})
+    sign_in(page, ada.email)
+    page.goto(f"/portal/templates/{template.pk}/")
+
+    page.get_by_role("button", name="Add a text").click()
+    expect(page.get_by_label("Element", exact=True)).to_have_value("text_1")
+    page.get_by_label("Text", exact=True).fill("Awarded with distinction")
+    page.get_by_label("Text", exact=True).press("Tab")
+    page.get_by_label("Colour").fill("#0a7f3f")
+    # text_1 sits centred on (1000, 1320): in the 1200 px preview, a line around y 792.
+    page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 300, 760, 900, 800])
+
+    page.get_by_role("button", name="Add an image").click()
+    expect(page.get_by_label("Element", exact=True)).to_have_value("image_1")
+    (tmp_path / "mark.png").write_bytes(_png((200, 200), RED))
+    page.locator("#id_image_1").set_input_files(str(tmp_path / "mark.png"))
+    page.wait_for_function(SHOWS_RED_AT, arg=[round((1610 + 120) * 0.6), round((140 + 100) * 0.6)])
+    assert page.console_errors == []
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_contain_text("has been saved")
+
+    template.refresh_from_db()
+    text = template.layout["elements"]["text_1"]
+    assert (text["text"], text["color"]) == ("Awarded with distinction", "#0a7f3f")
+    assert "image_1" in template.layout["elements"] and set(template.element_images) == {"image_1"}
+    page.get_by_label("Element", exact=True).select_option("text_1")
+    page.get_by_role("button", name="Remove this text").click()
+    assert "text_1" not in json.loads(page.get_by_label("Layout (JSON)").input_value())["elements"]
