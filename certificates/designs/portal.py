@@ -35,7 +35,7 @@ from certificates.rendering.layout import (
     LayoutError,
     layout_schema_errors,
 )
-from certificates.rendering.render import RenderInput, render_image
+from certificates.rendering.render import RenderInput, layout_text_problems, render_image
 from core.errors import DomainError
 from core.portal import apply_domain_error
 from organizations.portal import portal_view
@@ -301,7 +301,7 @@ def template_live_preview_view(request):
     layout = form.layout_value()
     if layout is None:
         return JsonResponse({"errors": ["The layout is not a valid JSON object."]})
-    errors = layout_schema_errors(layout)
+    errors = layout_schema_errors(layout) or layout_text_problems(layout)
     if errors:
         return JsonResponse({"errors": errors[:8]})
     pending, file_errors = _pending_images(request.FILES, request.portal.organization)

@@ -19,6 +19,7 @@ from billing.usage import plan_require_feature
 from certificates.errors import CertificateError
 from certificates.models import CertificateTemplate
 from certificates.rendering.layout import EXTRA_IMAGES, EXTRA_SIGNATURES, layout_schema_errors
+from certificates.rendering.render import layout_text_problems
 from organizations.access import Actor
 from organizations.audit import audit_by
 from organizations.models import Organization
@@ -35,7 +36,7 @@ def _require_admin(actor: Actor, organization: Organization) -> None:
 
 
 def _check_layout(layout: dict) -> dict:
-    errors = layout_schema_errors(layout)
+    errors = layout_schema_errors(layout) or layout_text_problems(layout)
     if errors:
         raise CertificateError("; ".join(errors[:5]), field="layout", code="invalid_layout")
     return layout

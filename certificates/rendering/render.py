@@ -222,6 +222,25 @@ def printing_problems(values: dict[str, str | None], layout: dict | None) -> lis
     return problems
 
 
+def layout_text_problems(layout: dict) -> list[str]:
+    """The free texts of a valid layout that do not fit their box even at the floor size on two
+    lines, in the validator's words ("elements.text_1.text: ..."). Saving and the preview refuse them."""
+    elements = resolve_layout(layout)["elements"]
+    problems = []
+    for name in FREE_TEXTS:
+        element = elements.get(name)
+        if not element or element.get("visible") is False:
+            continue
+        try:
+            _fit(normalize_text(element["text"]), element, strict=True)
+        except TextTooLong:
+            problems.append(
+                f"elements.{name}.text: too long to print: it does not fit its box on two lines at the "
+                "smallest size. Shorten it, widen the box or make the text smaller."
+            )
+    return problems
+
+
 def _text_ops(text: str, element: dict) -> list:
     lines, size = _fit(text, element)
     leading = size * 1.15

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from certificates.rendering.layout import layout_schema_errors, resolve_layout
-from certificates.rendering.render import RenderInput, render_pdf, render_png
+from certificates.rendering.render import RenderInput, layout_text_problems, render_pdf, render_png
 
 WORDS = "Awarded with distinction by the Faculty Board"
 ONE_TEXT = {"elements": {"text_1": {"x": 1000, "y": 1330, "size": 34, "color": "#8a1c1c", "text": WORDS}}}
@@ -76,6 +76,18 @@ def test_a_free_text_may_be_longer_than_a_fixed_text_but_the_fixed_ones_keep_the
     assert layout_schema_errors({"elements": {"text_1": {"text": "w " * 100}}}) == []
     errors = layout_schema_errors({"elements": {"heading": {"text": "w " * 100}}})
     assert errors == ["elements.heading.text: must be text of at most 120 characters"]
+
+
+def test_a_free_text_too_long_for_its_box_on_two_lines_is_a_problem_naming_it():
+    words = "Awarded with distinction " * 10  # 250 characters
+    assert layout_text_problems({"elements": {"text_1": {"text": words}}}) == []  # 1200 px: two lines
+    narrow = {"elements": {"text_1": {"text": words, "max_width": 400}}}
+    (problem,) = layout_text_problems(narrow)
+    assert problem.startswith("elements.text_1.text: too long to print")
+    assert (
+        layout_text_problems({"elements": {"text_1": {**narrow["elements"]["text_1"], "visible": False}}})
+        == []
+    )
 
 
 # --- rendering --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def admin_client(admin_user):
 
 
 def _layout(words: str) -> str:
-    return json.dumps({"elements": {"text_1": {"x": 1000, "y": 1330, "text": words}}})
+    return json.dumps({"elements": {"text_1": {"x": 1000, "y": 1330, "max_width": 800, "text": words}}})
 
 
 def _pdf_text(rendering) -> str:
@@ -52,7 +52,11 @@ def test_a_free_text_is_saved_and_issued_certificates_keep_the_words_they_were_i
 
 @pytest.mark.parametrize(
     ("words", "message"),
-    [("   ", "write the words to print"), ("Private \ue000 use", "No installed font can draw")],
+    [
+        ("   ", "write the words to print"),
+        ("Private \ue000 use", "No installed font can draw"),
+        ("Awarded with distinction " * 12, "too long to print"),
+    ],
 )
 def test_words_that_cannot_print_are_a_layout_error_and_nothing_is_saved(admin_client, org, words, message):
     response = admin_client.post("/portal/templates/new/", {"name": "Bad words", "layout": _layout(words)})
