@@ -70,17 +70,17 @@ EXTRA_SIGNATURE_DEFAULTS: dict = {  # on the standard design: between the seal a
 # elements, added by naming them (as further signatories are), so older layouts mean what they did.
 FREE_TEXTS = tuple(f"text_{n}" for n in range(1, 4))
 MAX_FREE_TEXT_LENGTH = 300
-FREE_TEXT_DEFAULTS: dict = {  # on the standard design: under the credential id, above the name, bottom left
-    "text_1": {"x": 1000, "y": 1320, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "center", "max_width": 1200, "text": "Your words here"},
+FREE_TEXT_DEFAULTS: dict = {  # on the standard design: a footer line, a line above the name, left of the seal
+    "text_1": {"x": 1000, "y": 1296, "font": "sans", "size": 26, "color": "#3a3a3a", "align": "center", "max_width": 900, "text": "Your words here"},
     "text_2": {"x": 1000, "y": 150, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "center", "max_width": 1000, "text": "Your words here"},
-    "text_3": {"x": 210, "y": 1320, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "left", "max_width": 700, "text": "Your words here"},
+    "text_3": {"x": 210, "y": 930, "font": "sans", "size": 30, "color": "#3a3a3a", "align": "left", "max_width": 560, "text": "Your words here"},
 }  # fmt: skip
 # Extra images (a partner's logo, an accreditation mark): boxes like the logo's, each with its own
 # uploaded file; optional too.
 EXTRA_IMAGES = ("image_1", "image_2")
-EXTRA_IMAGE_DEFAULTS: dict = {  # on the standard design: at the top right, across from the logo
-    "image_1": {"x": 1610, "y": 140, "width": 240, "height": 200},
-    "image_2": {"x": 1610, "y": 360, "width": 240, "height": 200},
+EXTRA_IMAGE_DEFAULTS: dict = {  # on the standard design: at the top right, clear of the heading and the name
+    "image_1": {"x": 1610, "y": 130, "width": 240, "height": 150},
+    "image_2": {"x": 1610, "y": 400, "width": 240, "height": 130},
 }
 # Every optional element's defaults, merged under what a layout gives for it.
 OPTIONAL_DEFAULTS: dict = {**EXTRA_SIGNATURE_DEFAULTS, **FREE_TEXT_DEFAULTS, **EXTRA_IMAGE_DEFAULTS}

@@ -237,22 +237,24 @@ def test_a_text_and_an_image_added_in_the_panel_show_in_the_preview_and_are_save
     expect(page.get_by_label("Element", exact=True)).to_have_value("text_1")
     page.get_by_label("Text", exact=True).fill("Awarded with distinction")
     page.get_by_label("Text", exact=True).press("Tab")
+    page.get_by_label("Size (px)").fill("44")
+    page.get_by_label("Size (px)").press("Tab")
     page.get_by_label("Colour").fill("#0a7f3f")
-    # text_1 sits centred on (1000, 1320): in the 1200 px preview, a line around y 792.
-    page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 300, 760, 900, 800])
+    # text_1 sits centred on (1000, 1296): in the 1200 px preview, a line just above y 778.
+    page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 300, 750, 900, 790])
 
     page.get_by_role("button", name="Add an image").click()
     expect(page.get_by_label("Element", exact=True)).to_have_value("image_1")
     (tmp_path / "mark.png").write_bytes(_png((200, 200), RED))
     page.locator("#id_image_1").set_input_files(str(tmp_path / "mark.png"))
-    page.wait_for_function(SHOWS_RED_AT, arg=[round((1610 + 120) * 0.6), round((140 + 100) * 0.6)])
+    page.wait_for_function(SHOWS_RED_AT, arg=[round((1610 + 120) * 0.6), round((130 + 75) * 0.6)])
     assert page.console_errors == []
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_contain_text("has been saved")
 
     template.refresh_from_db()
     text = template.layout["elements"]["text_1"]
-    assert (text["text"], text["color"]) == ("Awarded with distinction", "#0a7f3f")
+    assert (text["text"], text["color"], text["size"]) == ("Awarded with distinction", "#0a7f3f", 44)
     assert "image_1" in template.layout["elements"] and set(template.element_images) == {"image_1"}
     page.get_by_label("Element", exact=True).select_option("text_1")
     page.get_by_role("button", name="Remove this text").click()
