@@ -99,10 +99,10 @@ def _pending_images(files, organization) -> tuple[dict, dict[str, DomainError]]:
         except DomainError as exc:
             errors[field] = exc
             continue
-        named = [(a, f) for a, f in template_services.NAMED_IMAGE_FIELDS.items() if field in f]
-        if named:
-            attribute, fields = named[0]
-            pending[attribute][fields[field]] = image
+        target = template_services.named_image_target(field)
+        if target:
+            attribute, element = target
+            pending[attribute][element] = image
         else:
             pending[field] = image.convert("RGB") if field == "background" else image
     return pending, errors

@@ -85,6 +85,14 @@ ELEMENT_IMAGE_FIELDS = {name: name for name in EXTRA_IMAGES}
 NAMED_IMAGE_FIELDS = {"signature_images": SIGNATORY_IMAGE_FIELDS, "element_images": ELEMENT_IMAGE_FIELDS}
 
 
+def named_image_target(field: str) -> tuple[str, str] | None:
+    """(template map, layout element) an upload field fills, e.g. ("element_images", "image_1")."""
+    for attribute, fields in NAMED_IMAGE_FIELDS.items():
+        if field in fields:
+            return attribute, fields[field]
+    return None
+
+
 def preview_image(upload, field: str, *, organization: Organization) -> Image.Image:
     """An image chosen in the editor but not saved, checked like an upload (the plan, then the size
     without reading a too large file, then the image), decoded for the live preview."""
@@ -97,28 +105,27 @@ def preview_image(upload, field: str, *, organization: Organization) -> Image.Im
     return image
 
 
-def _store_named_image(template: CertificateTemplate, data: bytes, field: str, attribute: str) -> None:
+def _store_named_image(template: CertificateTemplate, data: bytes, field: str) -> str:
     """A further signatory's or an extra image, checked like every upload, under a new name in the
-    template's map `attribute` (issued certificates keep the name they were issued with)."""
+    template's map for it (issued certificates keep the name they were issued with); the map's name."""
     plan_require_feature(template.organization, "designer_images", "An image in the designer")
     data, extension = _checked_background(data, field)
     storage = CertificateTemplate._meta.get_field("signature_image").storage
     stored = storage.save(f"templates/{uuid.uuid4().hex}.{extension}", ContentFile(data))
-    element = NAMED_IMAGE_FIELDS[attribute][field]
+    attribute, element = named_image_target(field)
     setattr(template, attribute, {**(getattr(template, attribute) or {}), element: stored})
+    return attribute
 
 
 def _store_images(template: CertificateTemplate, images: dict[str, bytes] | None) -> list[str]:
     """Store the uploaded logo, signature and extra images; the model fields that changed."""
     changed = []
     for field, data in (images or {}).items():
-        attribute = next((a for a, fields in NAMED_IMAGE_FIELDS.items() if field in fields), None)
         if field in IMAGE_FIELDS and data:
             _store_background(template, data, field)
             changed.append(field)
-        elif attribute and data:
-            _store_named_image(template, data, field, attribute)
-            changed.append(attribute)
+        elif named_image_target(field) and data:
+            changed.append(_store_named_image(template, data, field))
     return list(dict.fromkeys(changed))
 
 
