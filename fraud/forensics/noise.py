@@ -8,7 +8,13 @@ it is compared with the page's own distribution (robust z, fraud/forensics/commo
 
 Only a page with grain (a median level of MIN_PAGE_GRAIN or more) is judged: on a clean digital
 rendering, or one whose grain a strong JPEG compression removed, a grainless patch is normal.
-"Grainier than the rest" is not used: JPEG ringing beside text looks like grain. Sharpness was
+"Grainier than the rest" is not used: JPEG ringing beside text looks like grain.
+
+Grain depends on brightness (a sensor's shot noise grows with the light; a screen's pixel grid
+shows in bright areas and vanishes in dark ones; Liu et al.'s noise level function), so a cell is
+compared only with the cells of like brightness (bins of BRIGHTNESS_BIN grey levels with at least
+MIN_BIN_CELLS cells): a dark title band or a logo is not "grainless paper". A field painted over
+with the paper's colour sits in the paper's bin and is judged against the paper. Sharpness was
 tried and left out: the steepest edge over the contrast varies with the font size and weight
 more than with the optics, so it alarms on genuine pages (docs/forensics.md).
 """
@@ -23,6 +29,8 @@ from .common import Evidence, anomalous_regions, cell_view, heat_from_z, robust_
 EDGE_GRADIENT = 10.0  # grey levels per pixel: above this a pixel is an edge, not paper
 MIN_FLAT_SHARE = 0.5
 MIN_PAGE_GRAIN = 0.8  # grey levels
+BRIGHTNESS_BIN = 32  # grey levels
+MIN_BIN_CELLS = 40  # fewer cells of a brightness than this are not judged (no grain to compare with)
 
 
 WORK_WIDTH = 2400  # wider pages are reduced by an integer factor first (grain averages, but
@@ -59,7 +67,9 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None) -> Evidence:
     inside = np.ones(flat_cells.shape, bool) if mask is None else fit_mask(mask, flat_cells.shape)
     measured = inside & (flat_cells >= MIN_FLAT_SHARE * cell * cell)
     level = np.where(measured, 1.25 * res_cells / np.maximum(flat_cells, 1), np.nan)
-    z, median, _ = robust_z(np.log(level + 0.3), floor=0.15)
+    brightness = cell_view(g * flat, cell).sum(-1) / np.maximum(flat_cells, 1)
+    _, median, _ = robust_z(np.log(level + 0.3), floor=0.15)
+    z = _z_by_brightness(np.log(level + 0.3), brightness, measured)
     page_grain = float(np.exp(median) - 0.3)
     details = {"noise_level": round(page_grain, 2), "cells": int(measured.sum())}
     if page_grain < MIN_PAGE_GRAIN:
@@ -70,6 +80,19 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None) -> Evidence:
     )
     return Evidence("noise", max((r.statistic for r in regions), default=0.0), regions,
                     heat_from_z(-z), cell * factor, details=details)  # fmt: skip
+
+
+def _z_by_brightness(values: np.ndarray, brightness: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """Each measured cell's robust z among the cells of its brightness bin (NaN where too few)."""
+    z = np.full(values.shape, np.nan, np.float32)
+    bins = np.floor(brightness / BRIGHTNESS_BIN)
+    for b in np.unique(bins[measured]):
+        same = measured & (bins == b)
+        if same.sum() < MIN_BIN_CELLS:
+            continue
+        zb, _, _ = robust_z(np.where(same, values, np.nan), floor=0.15)
+        z[same] = zb[same]
+    return z
 
 
 def fit_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
