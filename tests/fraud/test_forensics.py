@@ -394,22 +394,7 @@ NEW_DESIGNS = ("banded", "transcript", "ribbon", "renderer", "gallery")
 # Every arrival kind once, the designs taking turns (the full cross product is ~100 documents at
 # about a second each; this subset is 21, each design through 4-5 kinds). Seed 31 is in neither
 # the calibration set (101, 102) nor the accuracy bench (1, 2).
-ARRIVALS = [
-    pytest.param(
-        design,
-        kind,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="grain on a photo of a screen follows the brightness of the pixel grid: the dark title "
-            "band reads as painted (docs/forensics.md, limits)",
-        ),
-    )
-    if kind == "screen_photo"
-    else (design, kind)
-    for design, kind in (
-        (NEW_DESIGNS[i % len(NEW_DESIGNS)], kind) for i, kind in enumerate(corpus.GENUINE_KINDS)
-    )
-]
+ARRIVALS = [(NEW_DESIGNS[i % len(NEW_DESIGNS)], kind) for i, kind in enumerate(corpus.GENUINE_KINDS)]
 
 
 @pytest.fixture(scope="module")
