@@ -27,7 +27,7 @@ GENUINE_MAX = {
     "jpeg_double": 35.8,  # bordered design photographed on a screen (moire reads as periodic histograms)
     "jpeg_ela": 40.5,  # transcript design, resized (measured along the printed lines only)
     "jpeg_ghost": 80.5,  # transcript design, cropped: its grade table's bold rows against its paper
-    "noise": 19.4,  # the project's renderer photographed on a screen
+    "noise": 21.6,  # the project's renderer photographed on a screen (grain by brightness)
     "copy_move": 6.8,  # banded design photographed on a screen
     "copy_blocks": 3.0,  # every genuine document scored 0: a floor, a chance of 1 in 1000 (-log10)
     "typography": 51.0,  # banded design printed to PDF and re-rasterized
