@@ -148,6 +148,9 @@ def test_resizing_the_logo_by_keyboard_and_styling_the_recipient_in_the_panel_pr
     page.locator(".designer-handle[data-element=recipient_name]").focus()
     expect(page.get_by_label("Element", exact=True)).to_have_value("recipient_name")
     page.get_by_label("Colour").fill("#0a7f3f")
+    # The preview that shows it arrives before the drag: one arriving mid-drag redraws the handles.
+    page.wait_for_function(PREVIEW_HAS_INK, arg=[*INK, 180, 288, 1020, 372])
+    expect(page.locator("#template-preview")).not_to_have_class(re.compile(r"\bis-loading\b"))
     # Drag the title's edge 30 px to the right: its centred box grows by twice that (in canvas px).
     page.locator(".designer-handle[data-element=title]").focus()
     edge = page.get_by_role("button", name=re.compile(r"^Resize title")).bounding_box()

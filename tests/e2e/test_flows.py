@@ -313,7 +313,7 @@ def test_templates_and_webhooks_pages(page, live_server, screenshot, ada, northw
     nav.get_by_role("link", name="Templates").click()
     expect(page.get_by_role("heading", name="No templates yet")).to_be_visible()
     page.get_by_role("link", name="New template").click()
-    page.get_by_label("Name").fill("Northwind gold")
+    page.get_by_label("Name", exact=True).fill("Northwind gold")
     layout = page.get_by_label("Layout (JSON)")
     layout.fill('{"elements": {"qr": {"size": 5}}}')
     expect(page.locator("[data-preview-errors]")).to_contain_text("elements.qr.size")

@@ -118,5 +118,5 @@ def test_the_design_gallery_shows_landscape_and_portrait_starting_designs(
     )
     screenshot(page, "template-gallery")
     page.get_by_role("link", name="Start from the Portrait design (portrait)").click()
-    expect(page.get_by_label("Name")).to_have_value("Portrait")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Portrait")
     assert '"height": 2000' in page.get_by_label("Layout (JSON)").input_value()
