@@ -20,53 +20,49 @@ def layout_example() -> str:
     return json.dumps(example, indent=2)
 
 
+def _image_field(label: str, help_text: str) -> forms.ImageField:
+    """An optional PNG, JPEG or WebP upload, checked by certificates.designs.services when saved."""
+    return forms.ImageField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+
 class TemplateForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100)
-    background = forms.ImageField(
-        label="Background image",
-        required=False,
-        help_text="PNG, JPEG or WebP, up to 8 MB; it is stretched to the canvas (2000 × 1414 by default). "
+    background = _image_field(
+        "Background image",
+        "PNG, JPEG or WebP, up to 8 MB; it is stretched to the canvas (2000 × 1414 by default). "
         "Leave empty for the standard engraved paper.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     remove_background = forms.BooleanField(label="Remove the current background", required=False)
-    logo = forms.ImageField(
-        label="Logo",
-        required=False,
-        help_text="PNG (transparent is best), JPEG or WebP, up to 8 MB; fitted into the layout’s “logo” box.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    logo = _image_field(
+        "Logo",
+        "PNG (transparent is best), JPEG or WebP, up to 8 MB; fitted into the layout’s “logo” box.",
     )
-    signature_image = forms.ImageField(
-        label="Signature",
-        required=False,
-        help_text="A scanned signature, drawn above the first signatory’s line; their name and role "
+    signature_image = _image_field(
+        "Signature",
+        "A scanned signature, drawn above the first signatory’s line; their name and role "
         "are set in the element panel (“signature 1”).",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    signature_image_2 = forms.ImageField(
-        label="Signature of signatory 2",
-        required=False,
-        help_text="Drawn above the second signatory’s line (“Add a signatory” in the element panel).",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    signature_image_2 = _image_field(
+        "Signature of signatory 2",
+        "Drawn above the second signatory’s line (“Add a signatory” in the element panel).",
     )
-    signature_image_3 = forms.ImageField(
-        label="Signature of signatory 3",
-        required=False,
-        help_text="Drawn above the third signatory’s line.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    signature_image_3 = _image_field(
+        "Signature of signatory 3",
+        "Drawn above the third signatory’s line.",
     )
-    image_1 = forms.ImageField(
-        label="Image 1",
-        required=False,
-        help_text="Another image (a partner’s logo, an accreditation mark), fitted into the “image 1” box "
+    image_1 = _image_field(
+        "Image 1",
+        "Another image (a partner’s logo, an accreditation mark), fitted into the “image 1” box "
         "(“Add an image” in the element panel).",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    image_2 = forms.ImageField(
-        label="Image 2",
-        required=False,
-        help_text="Fitted into the “image 2” box.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    image_2 = _image_field(
+        "Image 2",
+        "Fitted into the “image 2” box.",
     )
     layout = forms.CharField(
         label="Layout (JSON)",
