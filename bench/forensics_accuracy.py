@@ -68,7 +68,7 @@ def judge(item) -> dict:
     from fraud.scoring import score
 
     upload = Upload(item.data, item.content_type, item.filename)
-    vision = read_document(upload)
+    vision = _cached(item.data, lambda: read_document(upload))
     ctx = LayerContext("bench", datetime.now(UTC), upload=upload, extracted=Extracted(vision=vision))
     results, forensic = [], {}
     cpu = 0.0
@@ -102,6 +102,25 @@ def judge(item) -> dict:
         "reasons": outcome.reasons[1:3],
         "cpu": cpu,
     }
+
+
+CACHE_DIR = os.environ.get("FORENSICS_BENCH_CACHE")  # set by --cache: stage 1's readings kept between runs
+
+
+def _cached(data: bytes, read):
+    """Stage 1's reading of `data`, from --cache's directory when an earlier run kept it (the OCR
+    is most of a run's time; the forensic analyses are what changes between runs)."""
+    if not CACHE_DIR:
+        return read()
+    import hashlib
+    import pickle
+
+    path = Path(CACHE_DIR) / f"{hashlib.sha256(data).hexdigest()}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    reading = read()
+    path.write_bytes(pickle.dumps(reading))
+    return reading
 
 
 def _work(items) -> list[dict]:
@@ -385,9 +404,15 @@ def main() -> None:
         action="store_true",
         help="only the unknown-issuer documents of bench/fraud_accuracy.py",
     )
+    parser.add_argument("--cache", help="a directory to keep stage 1's readings in between runs")
+    parser.add_argument("--dump", help="write every document's result to this JSON file")
     parser.add_argument("--worker-memory", help=argparse.SUPPRESS)  # memory()'s child: the photo's path
     parser.add_argument("--with-forensics", default="1", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cache:
+        global CACHE_DIR
+        Path(args.cache).mkdir(parents=True, exist_ok=True)
+        CACHE_DIR = args.cache
     setup()
     if args.worker_memory is not None:
         worker_memory(args.worker_memory, args.with_forensics == "1")
@@ -415,10 +440,16 @@ def main() -> None:
         print(
             f"unknown-issuer corpus: seeds {seeds}, {len(items)} documents, {time.perf_counter() - started:.0f} s"
         )
+        if args.dump:
+            import json
+
+            Path(args.dump).write_text(json.dumps(results, indent=1, default=str))
         if args.calibrate:
             calibrate(results)
         else:
             report(results)
+    if args.dump and not args.speed_only:
+        return
     speed()
     memory()
 

@@ -4,7 +4,11 @@ A field painted over before it was retyped sits on a box of flat colour: on a te
 or photographed page that box differs from its surroundings in colour or in texture. Per OCR
 line: the paper inside the line's box (ink and its edges left out) against a ring around it
 (between half a line height and one line height outside, other lines left out). Deviation units:
-6 grey levels of colour, and a factor 1.35 of texture (std of the high-pass residual).
+6 grey levels of colour, and a factor 1.35 of texture (std of the high-pass residual). A line
+whose ring is not one paper (its quartiles more than RING_SPREAD apart: text at a band's edge or
+on a picture) is not judged. Inside the box, pixels more than INK_APART grey levels from the ring's
+paper are ink, whichever is darker: the flat inside of bold or large letters (a logo's white
+initials, a table's bold header) is not paper.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from .common import Evidence, Region
 
 Line = tuple[str, tuple[int, int, int, int]]
 COLOUR_TOL, TEXTURE_TOL = 6.0, np.log(1.35)
+RING_SPREAD = 2 * COLOUR_TOL  # grey levels between the ring's quartiles: more is not one paper
+INK_APART = 40.0  # grey levels from the paper: ink (a fill matches the paper within a few)
 
 
 def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
@@ -43,6 +49,18 @@ def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
         if inside.sum() < 50 or ring.sum() < 50:
             continue
         crop, res = rgb[window], residual[window]
+        around = crop[ring]
+        spread = np.percentile(around, 75, axis=0) - np.percentile(around, 25, axis=0)
+        if float(spread.max()) > RING_SPREAD:
+            # The line sits on more than one colour (the edge of a band, a picture): there is no
+            # one paper around it to compare with.
+            continue
+        # The inside of bold or large letters is flat too, but it is ink: pixels far from the
+        # paper's grey (INK_APART) are left out, whichever is darker (white initials on a logo).
+        paper_grey = float(np.median(grey[window][ring]))
+        inside &= np.abs(grey[window] - paper_grey) <= INK_APART
+        if inside.sum() < 50:
+            continue
         colour = float(np.abs(np.median(crop[inside], axis=0) - np.median(crop[ring], axis=0)).max())
         texture = abs(np.log((res[inside].mean() + 0.5) / (res[ring].mean() + 0.5)))
         z = max(colour / COLOUR_TOL, texture / TEXTURE_TOL)

@@ -26,12 +26,13 @@ MARGIN = 1.25
 GENUINE_MAX = {
     "jpeg_double": 35.8,  # bordered design photographed on a screen (moire reads as periodic histograms)
     "jpeg_ela": 40.5,  # transcript design, resized (measured along the printed lines only)
-    "jpeg_ghost": 80.5,  # transcript design, cropped: its grade table's bold rows against its paper
+    "jpeg_ghost": 76.5,  # transcript design, cropped: its grade table's bold rows against its paper
     "noise": 21.6,  # the project's renderer photographed on a screen (grain by brightness)
+    "flat_fill": 3.0,  # every genuine document scored 0: a floor, a chance of 1 in 1000 (-log10)
     "copy_move": 6.8,  # banded design photographed on a screen
     "copy_blocks": 3.0,  # every genuine document scored 0: a floor, a chance of 1 in 1000 (-log10)
     "typography": 51.0,  # banded design printed to PDF and re-rasterized
-    "background": 41.8,  # banded design, colour scan as JPEG: white initials on the logo
+    "background": 5.5,  # transcript design, resized (texture of the paper under a table's line)
     "pdf_revisions": 1.0,  # genuine PDFs score 0: an earlier revision never reads otherwise
 }
 CHECKABLE_FACTOR = 2.0  # a checkable analysis's likelihood needed for a decisive finding

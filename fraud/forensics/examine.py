@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import background, copy_blocks, copy_move, jpeg_history, noise, pdf_revisions, typography
+from . import background, copy_blocks, copy_move, flat_fill, jpeg_history, noise, pdf_revisions, typography
 from .calibration import likelihood
 from .common import Evidence, Region
 
@@ -100,6 +100,7 @@ def examine(upload, *, lines: list | None = None, fields: dict | None = None) ->
         grey = np.asarray(upload.image.convert("L"))
     report.page = Image.fromarray(grey)
     report.evidence.append(noise.analyse(grey, mask=geometry.cell_mask(noise.cell_size(grey.shape[1]))))
+    report.evidence.append(flat_fill.analyse(grey, mask=geometry.cell_mask(HEAT_CELL), mask_cell=HEAT_CELL))
     # Look-alike areas (keypoint matches) are found once; two tests judge whether one is a copy.
     found = copy_move.candidates(grey, mask=geometry.cell_mask(HEAT_CELL))
     report.evidence.append(copy_move.analyse(grey, jpeg=kind == "jpeg", found=found))
@@ -138,7 +139,7 @@ def text_cells(lines, shape, cell: int, page: np.ndarray | None) -> np.ndarray |
 
 # An edit of a certificate changes what it says: a region of these analyses that touches no printed
 # line (a viewer's flat toolbar, a desk, a seal) is not reported when the page's lines are known.
-TEXT_BOUND = frozenset({"jpeg_double", "jpeg_ela", "jpeg_ghost", "noise"})
+TEXT_BOUND = frozenset({"jpeg_double", "jpeg_ela", "jpeg_ghost", "noise", "flat_fill"})
 
 
 def _keep_text_regions(evidence: Evidence, lines) -> None:

@@ -39,6 +39,7 @@ CONTENT_VAR = 40.0  # grey-level variance above which a block has detail worth m
 ZIGZAG_LOW = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
 MAX_K = 40
 GHOST_QUALITIES = (50, 55, 60, 65, 70, 75, 80, 85, 90)
+GHOST_DETAIL_BINS = 8
 MIN_GAIN_PER_COEFF = 0.005  # nats per coefficient: a primary step must explain the histogram better than none
 
 
@@ -108,7 +109,9 @@ def analyse(
     inside = np.ones(len(where_all), bool) if mask is None else _inside(mask, by, bx)
     double = _double_compression(np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details)
     ela = _error_levels(np.concatenate(err), energy_all, by, bx, inside, (rows, cols), details)
-    ghosts = _ghosts(np.concatenate(ghost), ghost_qualities, by, bx, inside, (rows, cols), details)
+    ghosts = _ghosts(
+        np.concatenate(ghost), energy_all, ghost_qualities, by, bx, inside, (rows, cols), details
+    )
     return double, ela, ghosts
 
 
@@ -220,6 +223,18 @@ def _double_compression(coeffs, table, by, bx, inside, shape, details) -> Eviden
                     details=dict(details))  # fmt: skip
 
 
+def _relative_to_like_detail(values: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """`values` (blocks x columns) less the median of the blocks in the same bin of detail."""
+    level = np.log(energy + 1.0)
+    edges = np.quantile(level, np.linspace(0, 1, GHOST_DETAIL_BINS + 1)[1:-1])
+    bins = np.searchsorted(edges, level)
+    out = np.empty_like(values)
+    for b in np.unique(bins):
+        same = bins == b
+        out[same] = values[same] - np.median(values[same], axis=0)
+    return out
+
+
 def _ghost_errors(c: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
     """Per block, the squared error of re-quantizing its DCT coefficients with each table (the
     pixel error of a re-save, by Parseval), as shares of their sum over the tables."""
@@ -232,15 +247,18 @@ def _ghost_errors(c: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
     return errors / (errors.sum(axis=1, keepdims=True) + 1e-3)
 
 
-def _ghosts(shares, qualities, by, bx, inside, shape, details) -> Evidence:
+def _ghosts(shares, energy, qualities, by, bx, inside, shape, details) -> Evidence:
     """JPEG ghosts (Farid 2009): content saved before at quality q is almost unchanged by a re-save
     at q, so its error curve over qualities dips there. Per quality below the file's, cells whose
     share of error is far below the page's are content whose earlier save differs from the page's
-    (a band pasted from another document)."""
+    (a band pasted from another document). The shape of the curve also depends on the content (a
+    bold stroke's flat ink against a thin one's edges), so each block's share is taken relative to
+    the median share of blocks with like detail (GHOST_DETAIL_BINS bins of AC energy)."""
     if not qualities:
         return Evidence(
             "jpeg_ghost", details=dict(details), skipped="The file's quality leaves no lower quality to try."
         )
+    shares = _relative_to_like_detail(shares, energy)
     found, heat = [], None
     for i, q in enumerate(qualities):
         cells = _to_cells(shares[:, i], by, bx, inside, shape)

@@ -46,7 +46,9 @@ def word_measures(grey: np.ndarray, box: tuple[int, int, int, int]) -> list[dict
     for a, b in words:
         part = ink[:, a:b].astype(np.uint8)
         area = int(part.sum())
-        if area < 20 or b - a < 3:
+        if area < 20 or b - a < max(3, h // 3):
+            # Narrower than a third of the line's height: a mark (a stop, a rule's end, the edge of
+            # a band the box caught), whose "stroke" is its own width, not a word's type.
             continue
         eroded = cv2.erode(part, np.ones((3, 3), np.uint8))
         perimeter = max(1, area - int(eroded.sum()))

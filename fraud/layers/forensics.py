@@ -25,6 +25,7 @@ WHAT = {
     "jpeg_ela": "re-encoding it changes it more than the rest of the page, the trace of content saved fewer times than its surroundings",
     "jpeg_ghost": "its content was saved before at another JPEG quality than the rest of the page: it was most likely pasted from another image",
     "noise": "it has no grain where the rest of the page has the grain of a camera or scanner: it was most likely painted over in an editor",
+    "flat_fill": "it is one flat colour, the paper's, where the paper around it has grain: it was most likely painted over in an editor",
     "copy_move": "it repeats another area of the page pixel for pixel, background grain included: it was copied there",
     "copy_blocks": "its 8x8 blocks are, pixel for pixel, another area of the page shifted off the JPEG grid, compression noise included, which a second printing of the same text never is: it was copied there",
     "typography": "its type differs from the rest of its line",
@@ -113,7 +114,7 @@ def _sentence(name: str, region) -> str:
 def _clean_sentence(report) -> str:
     ran = [e.name for e in report.evidence if not e.skipped]
     names = {
-        "jpeg_double": "compression history", "jpeg_ela": "error levels", "jpeg_ghost": "JPEG ghosts", "noise": "grain",
+        "jpeg_double": "compression history", "jpeg_ela": "error levels", "jpeg_ghost": "JPEG ghosts", "noise": "grain", "flat_fill": "flat fills",
         "copy_move": "copied areas", "copy_blocks": "copies of compressed blocks", "typography": "typography", "background": "paper around the fields",
         "pdf_revisions": "earlier PDF revisions",
     }  # fmt: skip

@@ -335,6 +335,36 @@ def test_a_field_on_painted_paper_stands_out_from_its_surroundings():
     assert painted.statistic > 2 * max(plain.statistic, 1.0)
 
 
+def test_bold_white_initials_on_a_solid_logo_are_ink_not_painted_paper():
+    # The flat inside of large letters is not "paper of another colour": it is ink, lighter than
+    # the logo it is printed on.
+    page = Image.new("RGB", (600, 400), (240, 236, 228))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((150, 80, 450, 320), fill=(20, 60, 120))
+    font = corpus._font("DejaVuSans-Bold.ttf", 120)
+    draw.text((170, 120), "HM", font=font, fill=(255, 255, 255), stroke_width=9, stroke_fill=(255, 255, 255))
+    box = draw.textbbox((170, 120), "HM", font=font, stroke_width=9)
+    lines = [("HM", (box[0], box[1], box[2] - box[0], box[3] - box[1]))]
+
+    found = background.analyse(np.asarray(page), lines)
+
+    assert found.statistic < 1.0  # within a tolerance unit: the same colour and texture
+
+
+def test_a_sliver_caught_at_the_end_of_a_line_box_is_not_a_word_of_another_weight():
+    # A band's edge or a rule's end inside the line's box: its "stroke" is its own width.
+    rgb, lines = line_page()
+    marked = rgb.copy()
+    x, y, w, h = lines[0][1]
+    marked[y : y + h, x + w + 4 : x + w + 11] = 20
+    lines = [(lines[0][0], (x, y, w + 12, h)), *lines[1:]]
+
+    found = typography.analyse(cv2.cvtColor(marked, cv2.COLOR_RGB2GRAY), lines)
+    plain = typography.analyse(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), lines)
+
+    assert found.statistic < 2 * max(plain.statistic, 1.0)
+
+
 # --- (f) PDF revisions -------------------------------------------------------------------------------------
 
 
