@@ -9,7 +9,10 @@
    low frequency is estimated from the page's histogram (maximum likelihood over candidates);
    each 8x8 block then gets the log-likelihood ratio single/double from its own coefficients.
    Text pasted or retyped after the first save was compressed once: it stands out as a region of
-   single-compression blocks in a double-compressed page.
+   single-compression blocks in a double-compressed page. An earlier save quantized the blocks of
+   the file's own grid, so the same estimate on blocks shifted half a block off the grid must find
+   far weaker periodicity (GRID_FACTOR): periodic content (a screen's pixel grid photographed, an
+   engraved pattern) is periodic on any grid and is not read as a compression history.
 3. Error levels at the estimated quality (ELA; coefficient stability, Huang et al. 2010): the
    page is re-encoded at its own table and decoded again. A block compressed once changes more
    than one already compressed twice at the same quality, which is the only trace an edit saved
@@ -40,6 +43,9 @@ ZIGZAG_LOW = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
 MAX_K = 40
 GHOST_QUALITIES = (50, 55, 60, 65, 70, 75, 80, 85, 90)
 GHOST_DETAIL_BINS = 8
+OFF_GRID = 4  # pixels: half a block off the file's grid
+OFF_GRID_BLOCKS = 20000  # blocks sampled off the grid (enough for each histogram, bounded cost)
+GRID_FACTOR = 3.0  # an earlier save's periodic histograms must be this much stronger on the grid
 MIN_GAIN_PER_COEFF = 0.005  # nats per coefficient: a primary step must explain the histogram better than none
 
 
@@ -107,7 +113,10 @@ def analyse(
     energy_all = np.concatenate(energy)
     by, bx = where_all // cols, where_all % cols
     inside = np.ones(len(where_all), bool) if mask is None else _inside(mask, by, bx)
-    double = _double_compression(np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details)
+    off_grid = off_grid_coefficients(luma, table, mask)
+    double = _double_compression(
+        np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details, off_grid
+    )
     ela = _error_levels(np.concatenate(err), energy_all, by, bx, inside, (rows, cols), details)
     ghosts = _ghosts(
         np.concatenate(ghost), energy_all, ghost_qualities, by, bx, inside, (rows, cols), details
@@ -161,6 +170,12 @@ def _error_levels(err, energy, by, bx, inside, shape, details) -> Evidence:
 def primary_steps(coeffs: np.ndarray, table: np.ndarray) -> dict[int, int]:
     """Per low frequency (column of `coeffs`), the primary quantization step the histogram shows,
     when it differs from the file's own step clearly enough."""
+    return {j: q1 for j, (q1, _) in step_gains(coeffs, table).items()}
+
+
+def step_gains(coeffs: np.ndarray, table: np.ndarray) -> dict[int, tuple[int, float]]:
+    """Per low frequency: the primary step that best explains its histogram and the gain in nats
+    per coefficient over no earlier save (only steps above MIN_GAIN_PER_COEFF)."""
     found = {}
     for j, f in enumerate(ZIGZAG_LOW):
         q2 = int(table[f])
@@ -178,8 +193,28 @@ def primary_steps(coeffs: np.ndarray, table: np.ndarray) -> dict[int, int]:
             if gain > best_gain:
                 best, best_gain = q1, gain
         if best:
-            found[j] = best
+            found[j] = (best, best_gain / values.size)
     return found
+
+
+def off_grid_coefficients(luma: np.ndarray, table: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """The low-frequency coefficients (quantized by the file's table) of blocks shifted by half a
+    block from the file's grid, where no earlier save was aligned: at most OFF_GRID_BLOCKS of the
+    blocks with detail, spread over the page (or `mask`'s cells)."""
+    shifted = luma[OFF_GRID:, OFF_GRID:]
+    h, w = (shifted.shape[0] // 8) * 8, (shifted.shape[1] // 8) * 8
+    grid = shifted[:h, :w].reshape(h // 8, 8, w // 8, 8)
+    brow, bcol = np.nonzero(np.ones((h // 8, w // 8), bool))
+    if mask is not None:
+        keep = _inside(mask, brow, bcol)
+        brow, bcol = brow[keep], bcol[keep]
+    if brow.size > OFF_GRID_BLOCKS:
+        pick = np.linspace(0, brow.size - 1, OFF_GRID_BLOCKS).astype(int)
+        brow, bcol = brow[pick], bcol[pick]
+    x = grid[brow, :, bcol, :].reshape(-1, 64).astype(np.float32) - 128
+    x = x[x.var(axis=1) > CONTENT_VAR]
+    low = list(ZIGZAG_LOW)
+    return np.rint((x @ DCT2[low].T) / table[low]).astype(np.int16)
 
 
 def _bins_per_value(ks: np.ndarray, q1: int, q2: int) -> np.ndarray:
@@ -189,13 +224,26 @@ def _bins_per_value(ks: np.ndarray, q1: int, q2: int) -> np.ndarray:
     return np.maximum(hi - lo + 1, 0)
 
 
-def _double_compression(coeffs, table, by, bx, inside, shape, details) -> Evidence:
-    steps = primary_steps(coeffs[inside], table)
+def _double_compression(coeffs, table, by, bx, inside, shape, details, off_grid) -> Evidence:
+    gains = step_gains(coeffs[inside], table)
+    steps = {j: q1 for j, (q1, _) in gains.items()}
     details["primary_steps"] = {str(ZIGZAG_LOW[j]): q1 for j, q1 in steps.items()}
     if len(steps) < 3:
         # No page-wide earlier save (or one at a step this test cannot see): nothing to localize.
         return Evidence(
             "jpeg_double", details=dict(details), skipped="No earlier JPEG save shows in the page."
+        )
+    # An earlier save quantized the blocks of the file's own 8x8 grid: off that grid the periodic
+    # histograms vanish. Periodic content (a screen's pixels photographed, an engraved pattern)
+    # makes them periodic on any grid, and is not a compression history.
+    aligned = sum(gain for _, gain in gains.values())
+    shifted = sum(gain for _, gain in step_gains(off_grid, table).values()) if len(off_grid) else 0.0
+    details["grid_gain"] = [round(aligned, 3), round(shifted, 3)]
+    if aligned < GRID_FACTOR * shifted:
+        return Evidence(
+            "jpeg_double",
+            details=dict(details),
+            skipped="The periodic histograms do not follow the file's 8x8 grid: periodic content, not an earlier save.",
         )
     # Per coefficient, the log-likelihood ratio double/single of its value; the page (mostly double
     # compressed) gives each frequency's mean and variance of that ratio. A block's evidence of

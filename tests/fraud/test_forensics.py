@@ -79,6 +79,30 @@ def test_a_page_saved_twice_as_a_whole_has_no_single_compressed_region():
     assert double.statistic < threshold("jpeg_double")
 
 
+def test_a_photo_of_a_screen_is_not_read_as_a_page_saved_twice():
+    # The screen's pixel grid makes each frequency's histogram periodic, as an earlier save would;
+    # but on any grid, not only on the file's own 8x8 blocks.
+    document = corpus.genuine_document("bordered", 101)
+    _, data = corpus.arrival("screen_photo", document, corpus.np_rng(101, "bordered-0:screen_photo"))
+    luma, table = jpeg_history.read_jpeg(data)
+
+    double, _, _ = jpeg_history.analyse(luma, table)
+
+    assert double.skipped and "grid" in double.skipped
+    aligned, off_grid = double.details["grid_gain"]
+    assert aligned < 3 * off_grid
+
+
+def test_an_earlier_save_shows_on_the_files_grid_only():
+    page = images.decode(jpeg_bytes(text_page(), 75))
+    luma, table = jpeg_history.read_jpeg(jpeg_bytes(page, 92))
+
+    double, _, _ = jpeg_history.analyse(luma, table)
+
+    aligned, off_grid = double.details["grid_gain"]
+    assert double.details["double_compressed"] and aligned > 10 * off_grid
+
+
 def test_the_quality_is_read_from_the_files_own_table():
     luma, table = jpeg_history.read_jpeg(jpeg_bytes(text_page(), 80))
 
