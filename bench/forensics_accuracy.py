@@ -6,7 +6,7 @@
     .venv/bin/python bench/forensics_accuracy.py --main-bench [--jobs 1]
 
 Builds tests/fraud/unknown_issuer_corpus.py for each seed (9 designs x `--per-design` documents:
-21 genuine arrivals and 7 kinds of edit each), reads every document as stage 1 does (local OCR,
+22 genuine arrivals and 7 kinds of edit each), reads every document as stage 1 does (local OCR,
 fraud/reading.py) and runs the layers an unknown issuer's document gets (metadata, ela, vision,
 forensics) and fraud/scoring.py, without a database (no issuer matches). Prints:
 

@@ -64,7 +64,7 @@ ISSUERS = ("Lakeside College of Nursing", "Ostrava Technical Academy", "Bayview 
 TITLES = ("Diploma in Clinical Practice", "Certificate in Structural Design", "Advanced Welding Level 3")
 
 GENUINE_KINDS = (
-    "png", "jpeg_q60", "jpeg_q75", "jpeg_q85", "jpeg_q95", "double_save", "resized", "scan_png",
+    "png", "jpeg_q60", "jpeg_q75", "jpeg_q85", "jpeg_q95", "double_save", "resaved_higher", "resized", "scan_png",
     "scan_jpeg", "camera_photo", "screen_photo", "double_forward", "image_pdf",
     "phone_photo", "chat_forward", "office_scan", "screenshot", "cropped_border", "print_to_pdf",
     "text_pdf", "pdf_info_update",
@@ -483,6 +483,10 @@ def arrival(kind: str, doc: Document, rng: np.random.Generator) -> tuple[str, by
         return "jpg", jpeg(page, int(kind[6:]))
     if kind == "double_save":
         return "jpg", jpeg(decode(jpeg(page, 90)), 75)
+    if kind == "resaved_higher":
+        # A chat image saved again by a viewer or an editor at a higher quality: every block
+        # compressed twice, the first time more coarsely (aligned double compression page-wide).
+        return "jpg", jpeg(decode(jpeg(page, int(rng.integers(65, 81)))), int(rng.integers(90, 96)))
     if kind == "resized":
         factor = float(rng.uniform(0.6, 0.8))
         return "jpg", jpeg(
