@@ -8,7 +8,8 @@ line: the paper inside the line's box (ink and its edges left out) against a rin
 whose ring is not one paper (its quartiles more than RING_SPREAD apart: text at a band's edge or
 on a picture) is not judged. Inside the box, pixels more than INK_APART grey levels from the ring's
 paper are ink, whichever is darker: the flat inside of bold or large letters (a logo's white
-initials, a table's bold header) is not paper.
+initials, a table's bold header) is not paper; in the ring, such pixels are a band or a logo that
+reaches into it, not the paper either.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .common import Evidence, Region
 Line = tuple[str, tuple[int, int, int, int]]
 COLOUR_TOL, TEXTURE_TOL = 6.0, np.log(1.35)
 RING_SPREAD = 2 * COLOUR_TOL  # grey levels between the ring's quartiles: more is not one paper
+MIN_PAPER = 0.1  # share of a box (and of its ring) that must be plain paper to compare
 INK_APART = 40.0  # grey levels from the paper: ink (a fill matches the paper within a few)
 
 
@@ -44,9 +46,12 @@ def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
         window = (slice(top, min(H, y + h + outer)), slice(left, min(W, x + w + outer)))
         inner = np.zeros(taken[window].shape, bool)
         inner[max(0, y - pad) - top : y + h + pad - top, max(0, x - pad) - left : x + w + pad - left] = True
-        ring = ~taken[window] & paper[window]
+        around = ~taken[window]
+        ring = around & paper[window]
         inside = inner & paper[window]
-        if inside.sum() < 50 or ring.sum() < 50:
+        if inside.sum() < max(50, MIN_PAPER * inner.sum()) or ring.sum() < max(50, MIN_PAPER * around.sum()):
+            # Hardly any plain paper (a screen's pixel grid or a pattern is edges everywhere): what
+            # is left is the flat inside of the ink and of the shapes, not paper to compare.
             continue
         crop, res = rgb[window], residual[window]
         around = crop[ring]
@@ -58,8 +63,10 @@ def analyse(rgb: np.ndarray, lines: list[Line]) -> Evidence:
         # The inside of bold or large letters is flat too, but it is ink: pixels far from the
         # paper's grey (INK_APART) are left out, whichever is darker (white initials on a logo).
         paper_grey = float(np.median(grey[window][ring]))
-        inside &= np.abs(grey[window] - paper_grey) <= INK_APART
-        if inside.sum() < 50:
+        like_paper = np.abs(grey[window] - paper_grey) <= INK_APART
+        inside &= like_paper
+        ring &= like_paper  # and a band or a logo that reaches into the ring is not its paper
+        if inside.sum() < 50 or ring.sum() < 50:
             continue
         colour = float(np.abs(np.median(crop[inside], axis=0) - np.median(crop[ring], axis=0)).max())
         texture = abs(np.log((res[inside].mean() + 0.5) / (res[ring].mean() + 0.5)))

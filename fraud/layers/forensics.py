@@ -1,9 +1,9 @@
 """Layer: image forensics for documents no registry can vouch for (issue N; docs/forensics.md).
 
-When the issuer has no record of the document, only the document itself can show an edit. Six
-analyses (fraud/forensics/) look for the traces an edit leaves: the JPEG's compression history,
-grain, copies within the page, typography along each line, the paper around each field, and the
-PDF's earlier revisions. Each statistic is turned into a likelihood by a threshold calibrated on
+When the issuer has no record of the document, only the document itself can show an edit. The
+analyses of fraud/forensics/ look for the traces an edit leaves: the JPEG's compression history,
+grain and flat fills of the paper's colour, copies within the page, typography along each line,
+the paper around each field, and the PDF's earlier revisions. Each statistic is turned into a likelihood by a threshold calibrated on
 genuine documents (fraud/forensics/calibration.py); the layer's points fall as the strongest
 likelihood rises, so the score orders documents by how edited they look.
 

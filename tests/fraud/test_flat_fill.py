@@ -94,3 +94,23 @@ def test_a_smooth_lit_page_photographed_without_grain_is_not_judged():
     luma, _ = jpeg_history.read_jpeg(jpeg_bytes(Image.fromarray(grey), 80))
 
     assert flat_fill.analyse(luma).statistic < threshold("flat_fill")
+
+
+def test_the_layer_names_the_painted_field_of_a_corpus_scan():
+    # Through the whole examiner: stage 1's OCR lines name the field the fill sits under.
+    from fraud.forensics.examine import examine
+    from fraud.layers.base import Upload
+    from fraud.reading import read_document
+
+    document = corpus.genuine_document("banded", 1)
+    _, data, key, region = corpus.edit(
+        "scan_retyped_png", document, document, corpus.np_rng(1, "banded-0:scan_retyped_png")
+    )
+    upload = Upload(data, "image/png", "scan.png")
+    reading = read_document(upload)
+
+    report = examine(upload, lines=reading.lines, fields=reading.fields)
+
+    fill = next(e for e in report.evidence if e.name == "flat_fill")
+    assert report.likelihoods["flat_fill"] >= 1.0
+    assert overlaps(fill.regions[0].box, region) and fill.regions[0].field
