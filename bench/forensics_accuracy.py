@@ -404,6 +404,7 @@ def main() -> None:
         action="store_true",
         help="only the unknown-issuer documents of bench/fraud_accuracy.py",
     )
+    parser.add_argument("--kinds", nargs="+", help="only these genuine arrival kinds (with --calibrate)")
     parser.add_argument("--cache", help="a directory to keep stage 1's readings in between runs")
     parser.add_argument("--dump", help="write every document's result to this JSON file")
     parser.add_argument("--worker-memory", help=argparse.SUPPRESS)  # memory()'s child: the photo's path
@@ -431,7 +432,10 @@ def main() -> None:
         items = []
         for seed in seeds:
             items += corpus.build(
-                seed, per_design=args.per_design, edit_kinds=() if args.calibrate else corpus.EDIT_KINDS
+                seed,
+                per_design=args.per_design,
+                genuine_kinds=tuple(args.kinds or corpus.GENUINE_KINDS),
+                edit_kinds=() if args.calibrate else corpus.EDIT_KINDS,
             )
         from fraud.ocr import warm_up
 

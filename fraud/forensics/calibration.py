@@ -21,10 +21,12 @@ from __future__ import annotations
 
 MARGIN = 1.25
 # Largest statistic among the 792 genuine calibration documents (bench/forensics_accuracy.py
-# --calibrate --seeds 101 102 103 104: 9 designs x 22 arrivals x 4), before the margin; measured
-# with the nine analyses as they are now (docs/forensics.md has the per-design maxima).
+# --calibrate --seeds 101 102 103 104: 9 designs x 22 arrivals x 4), before the margin, and for
+# jpeg_double among 144 more pages compressed twice (--seeds 105 ... 112 --kinds resaved_higher
+# double_save: the only arrivals where it localizes anything, so its tail needs more of them);
+# measured with the nine analyses as they are now (docs/forensics.md has the per-design maxima).
 GENUINE_MAX = {
-    "jpeg_double": 16.1,  # ribbon design saved at q65-80, then again at q90-95 (page-wide double compression)
+    "jpeg_double": 20.4,  # ribbon design saved at q65-80, then again at q90-95 (page-wide double compression)
     "jpeg_ela": 40.5,  # transcript design, resized (measured along the printed lines only)
     "jpeg_ghost": 76.5,  # transcript design, cropped: its grade table's bold rows against its paper
     "noise": 21.6,  # the project's renderer photographed on a screen (grain by brightness)

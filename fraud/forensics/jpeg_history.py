@@ -12,7 +12,10 @@
    single-compression blocks in a double-compressed page. An earlier save quantized the blocks of
    the file's own grid, so the same estimate on blocks shifted half a block off the grid must find
    far weaker periodicity (GRID_FACTOR): periodic content (a screen's pixel grid photographed, an
-   engraved pattern) is periodic on any grid and is not read as a compression history.
+   engraved pattern) is periodic on any grid and is not read as a compression history. Blocks
+   with an area of clipped pixels (white paper, white initials on a logo) are left out of this test: the
+   decoder's clipping after the earlier save moved their coefficients off its lattice, so they
+   read as compressed once on a genuine page saved twice.
 3. Error levels at the estimated quality (ELA; coefficient stability, Huang et al. 2010): the
    page is re-encoded at its own table and decoded again. A block compressed once changes more
    than one already compressed twice at the same quality, which is the only trace an edit saved
@@ -43,6 +46,10 @@ ZIGZAG_LOW = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
 MAX_K = 40
 GHOST_QUALITIES = (50, 55, 60, 65, 70, 75, 80, 85, 90)
 GHOST_DETAIL_BINS = 8
+# A block with clipped pixels (pure white paper, white initials) lost its lattice when the earlier
+# save was decoded and clipped: it cannot tell single from double compression.
+CLIP_HIGH, CLIP_LOW = 250 - 128, 5 - 128
+CLIPPED_PIXELS = 8  # of 64: an area of saturated paper or ink, not a ringing peak beside an edge
 OFF_GRID = 4  # pixels: half a block off the file's grid
 OFF_GRID_BLOCKS = 20000  # blocks sampled off the grid (enough for each histogram, bounded cost)
 GRID_FACTOR = 3.0  # an earlier save's periodic histograms must be this much stronger on the grid
@@ -73,7 +80,7 @@ def analyse(
     quality, standard = estimate_quality([int(v) for v in table])
     h, w = (luma.shape[0] // CELL) * CELL, (luma.shape[1] // CELL) * CELL
     rows, cols = h // 8, w // 8
-    coeffs, err, energy, where, ghost = [], [], [], [], []
+    coeffs, err, energy, where, ghost, clipped = [], [], [], [], [], []
     ghost_qualities = [q for q in GHOST_QUALITIES if q <= quality - 5]
     ghost_tables = [ijg_table(q).astype(np.float32).ravel() for q in ghost_qualities]
     for x, var, index in _content_blocks(luma, mask):
@@ -84,6 +91,7 @@ def analyse(
         again = _cycle(np.rint((rec @ DCT2.T) / table), table)
         err.append(np.stack([np.abs(rec - x).mean(axis=1), np.abs(again - rec).mean(axis=1)], axis=1))
         coeffs.append(k[:, ZIGZAG_LOW].astype(np.int16))
+        clipped.append(((x >= CLIP_HIGH) | (x <= CLIP_LOW)).sum(axis=1) >= CLIPPED_PIXELS)
         energy.append(var)
         where.append(index)
     details = {"quality": quality, "standard_table": standard}
@@ -97,7 +105,14 @@ def analyse(
     inside = np.ones(len(where_all), bool) if mask is None else _inside(mask, by, bx)
     off_grid = off_grid_coefficients(luma, table, mask)
     double = _double_compression(
-        np.concatenate(coeffs), table, by, bx, inside, (rows, cols), details, off_grid
+        np.concatenate(coeffs),
+        table,
+        by,
+        bx,
+        inside & ~np.concatenate(clipped),
+        (rows, cols),
+        details,
+        off_grid,
     )
     ela = _error_levels(np.concatenate(err), energy_all, by, bx, inside, (rows, cols), details)
     ghosts = _ghosts(

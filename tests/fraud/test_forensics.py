@@ -145,6 +145,24 @@ def test_a_band_from_a_document_saved_at_the_page_quality_leaves_no_ghost():
     assert ghost.statistic < threshold("jpeg_ghost")
 
 
+def test_a_large_bold_title_saved_once_is_not_a_ghost():
+    # A title's flat ink re-quantizes with little error at every quality, on any grid; a band saved
+    # earlier at a lower quality does so only on the file's grid. Along the printed lines, as the
+    # examiner measures.
+    from fraud.forensics.examine import examine
+    from fraud.reading import read_document
+
+    document = corpus.genuine_document("transcript", 101)
+    upload = Upload(jpeg_bytes(document.image, 85), "image/jpeg", "transcript.jpg")
+    reading = read_document(upload)
+
+    report = examine(upload, lines=reading.lines, fields=reading.fields)
+
+    ghosts = next(e for e in report.evidence if e.name == "jpeg_ghost")
+    assert ghosts.details["ghosts_off_grid"] >= 1
+    assert report.likelihoods["jpeg_ghost"] < 0.5
+
+
 def test_a_page_saved_twice_as_a_whole_has_no_ghost():
     luma, table = jpeg_history.read_jpeg(jpeg_bytes(images.decode(jpeg_bytes(text_page(3), 95)), 90))
 
