@@ -235,7 +235,7 @@ def report_main_bench(results: list[dict]) -> None:
 
 
 def calibrate(results: list[dict]) -> None:
-    from fraud.forensics.calibration import GENUINE_MAX, MARGIN
+    from fraud.forensics.calibration import GENUINE_MAX, margin
 
     highest = defaultdict(float)
     where = {}
@@ -248,7 +248,7 @@ def calibrate(results: list[dict]) -> None:
         over = sum(r["likelihoods"].get(name, 0.0) >= 1.0 for r in results)
         print(
             f"  {name:<14} largest genuine statistic {highest[name]:8.2f} ({where.get(name, '-')}); "
-            f"in calibration.py {GENUINE_MAX[name]:.2f} (threshold x{MARGIN}: {over} at or above it)"
+            f"in calibration.py {GENUINE_MAX[name]:.2f} (threshold x{margin(name)}: {over} at or above it)"
         )
     # Where each analysis is highest, per design: which designs set the thresholds.
     designs = sorted({r["filename"].split("-")[0] for r in results})
