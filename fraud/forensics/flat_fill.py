@@ -57,12 +57,11 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, mask_cell: int 
     h, w = (grey.shape[0] // BLOCK) * BLOCK, (grey.shape[1] // BLOCK) * BLOCK
     if h < 4 * BLOCK or w < 4 * BLOCK:
         return Evidence("flat_fill", skipped="The image is too small to judge.")
-    blocks = grey[:h, :w].reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK)
-    low = blocks.min(axis=(1, 3)).astype(np.int16)
-    high = blocks.max(axis=(1, 3)).astype(np.int16)
-    mean = blocks.mean(axis=(1, 3), dtype=np.float32)
-    detail = cv2.absdiff(grey[:h, :w], cv2.blur(grey[:h, :w], (3, 3)))
-    grain = detail.reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).mean(axis=(1, 3), dtype=np.float32)
+    page = np.ascontiguousarray(grey[:h, :w])
+    low = _per_block(page, cv2.erode).astype(np.int16)
+    high = _per_block(page, cv2.dilate).astype(np.int16)
+    mean = _block_mean(page)
+    grain = _block_mean(cv2.absdiff(page, cv2.blur(page, (3, 3))))
     inside = np.ones(low.shape, bool)
     if mask is not None:
         ys = np.minimum(np.arange(low.shape[0]) * BLOCK // mask_cell, mask.shape[0] - 1)
@@ -123,3 +122,14 @@ def analyse(grey: np.ndarray, *, mask: np.ndarray | None = None, mask_cell: int 
     regions.sort(key=lambda r: -r.statistic)
     return Evidence("flat_fill", regions[0].statistic if regions else 0.0, regions[:5], heat, BLOCK,
                     details=details)  # fmt: skip
+
+
+def _per_block(page: np.ndarray, morph) -> np.ndarray:
+    """Each 8x8 block's minimum (cv2.erode) or maximum (cv2.dilate): the window anchored at its
+    top-left pixel, read at every block's corner (OpenCV's filters cost milliseconds on 12 MP)."""
+    return morph(page, np.ones((BLOCK, BLOCK), np.uint8), anchor=(0, 0))[::BLOCK, ::BLOCK]
+
+
+def _block_mean(page: np.ndarray) -> np.ndarray:
+    h, w = page.shape
+    return cv2.resize(page.astype(np.float32), (w // BLOCK, h // BLOCK), interpolation=cv2.INTER_AREA)
